@@ -1,0 +1,83 @@
+// verify and version: is the schema whole, which library is loaded.
+#include "guard.hpp"
+#include "spi.hpp"
+
+using namespace pgqrs;
+
+// Every column the functions rely on, as table.column:type.
+static const char *const expected_columns[] = {
+    "queues.id:bigint", "queues.queue_name:text", "queues.created_at:timestamp with time zone",
+    "queues.max_attempts:integer",
+    "workers.id:bigint", "workers.hostname:text", "workers.port:integer",
+    "workers.queue_id:bigint", "workers.started_at:timestamp with time zone",
+    "workers.heartbeat_at:timestamp with time zone",
+    "workers.shutdown_at:timestamp with time zone", "workers.status:text",
+    "messages.id:bigint", "messages.queue_id:bigint", "messages.payload:jsonb",
+    "messages.vt:timestamp with time zone", "messages.enqueued_at:timestamp with time zone",
+    "messages.read_ct:integer", "messages.dequeued_at:timestamp with time zone",
+    "messages.producer_worker_id:bigint", "messages.consumer_worker_id:bigint",
+    "archive.id:bigint", "archive.queue_id:bigint", "archive.payload:jsonb",
+    "archive.vt:timestamp with time zone", "archive.enqueued_at:timestamp with time zone",
+    "archive.read_ct:integer", "archive.dequeued_at:timestamp with time zone",
+    "archive.producer_worker_id:bigint", "archive.consumer_worker_id:bigint",
+    "archive.archived_at:timestamp with time zone", "archive.dead_letter:boolean",
+};
+
+static const char *const expected_indexes[] = {
+    "queues_pkey", "queues_queue_name_key", "workers_pkey", "workers_hostname_port_key",
+    "messages_pkey", "messages_queue_vt_idx", "messages_consumer_idx", "archive_pkey",
+    "archive_queue_archived_idx", "archive_dead_idx",
+};
+
+static const char *const expected_functions[] = {
+    "create_queue", "set_max_attempts", "get_queue", "list_queues", "delete_queue",
+    "purge_queue", "purge_archive", "enqueue", "enqueue_batch", "dequeue", "archive",
+    "archive_batch", "delete", "delete_batch", "extend_visibility", "release",
+    "register_worker", "get_worker", "list_workers", "heartbeat", "suspend_worker",
+    "resume_worker", "shutdown_worker", "worker_status", "worker_messages", "delete_worker",
+    "purge_old_workers", "reclaim_messages", "dlq", "replay_dlq", "queue_metrics",
+    "all_queues_metrics", "system_stats", "worker_stats", "worker_health", "verify", "version",
+};
+
+// $1: the schema, $2: expected columns, $3: expected indexes, $4: expected functions.
+// Returns the first object missing or altered, if any.
+static Statement find_damage = {
+    "SELECT 'column ' || e FROM unnest($2::text[]) e WHERE e NOT IN ("
+    "  SELECT c.relname || '.' || a.attname || ':' || format_type(a.atttypid, a.atttypmod) "
+    "  FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid "
+    "  WHERE c.relnamespace = $1 AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped) "
+    "UNION ALL SELECT 'index ' || e FROM unnest($3::text[]) e WHERE e NOT IN ("
+    "  SELECT relname FROM pg_class WHERE relnamespace = $1 AND relkind = 'i') "
+    "UNION ALL SELECT 'function ' || e FROM unnest($4::text[]) e WHERE e NOT IN ("
+    "  SELECT proname FROM pg_proc WHERE pronamespace = $1) "
+    "LIMIT 1",
+    4, {OIDOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID}};
+
+template <size_t N>
+static Datum text_array(const char *const (&items)[N])
+{
+    Datum *elements = static_cast<Datum *>(palloc(N * sizeof(Datum)));
+    for (size_t i = 0; i < N; i++)
+        elements[i] = CStringGetTextDatum(items[i]);
+    return PointerGetDatum(construct_array(elements, N, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+PGQRS_FUNCTION(verify)
+{
+    Oid schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+    begin_call(fcinfo);
+    Datum args[4] = {ObjectIdGetDatum(schema), text_array(expected_columns),
+                     text_array(expected_indexes), text_array(expected_functions)};
+    if (exec(find_damage, args, "    ") > 0)
+        ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+                        errmsg("pgqrs schema \"%s\" is damaged: %s is missing or altered",
+                               get_namespace_name(schema), TextDatumGetCString(column(0, 1))),
+                        errhint("Reinstall the extension: DROP EXTENSION pgqrs; CREATE EXTENSION pgqrs.")));
+    end_call();
+    PG_RETURN_VOID();
+}
+
+PGQRS_FUNCTION(version)
+{
+    PG_RETURN_TEXT_P(cstring_to_text(PGQRS_VERSION));
+}

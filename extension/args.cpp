@@ -1,0 +1,108 @@
+#include "args.hpp"
+
+namespace pgqrs {
+
+int max_payload_bytes = 1024 * 1024;
+
+Datum required(FunctionCallInfo fcinfo, int n, const char *name)
+{
+    if (PG_ARGISNULL(n))
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                        errmsg("%s must not be null", name)));
+    return PG_GETARG_DATUM(n);
+}
+
+int32 required_int(FunctionCallInfo fcinfo, int n, const char *name, int32 min, int32 max)
+{
+    int32 value = DatumGetInt32(required(fcinfo, n, name));
+    if (value < min || value > max)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("%s must be between %d and %d, got %d", name, min, max, value)));
+    return value;
+}
+
+static bool is_queue_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-' || c == '.';
+}
+
+Datum queue_name(FunctionCallInfo fcinfo, int n)
+{
+    Datum value = required(fcinfo, n, "queue_name");
+    text *name = DatumGetTextPP(value);
+    const char *chars = VARDATA_ANY(name);
+    int length = VARSIZE_ANY_EXHDR(name);
+    bool valid = length >= 1 && length <= max_queue_name_length;
+
+    for (int i = 0; valid && i < length; i++)
+        valid = is_queue_name_char(chars[i]);
+    if (!valid)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_NAME),
+                        errmsg("invalid queue name \"%.*s\"%s", length > 64 ? 64 : length, chars,
+                               length > 64 ? "..." : ""),
+                        errdetail("A queue name is 1 to %d letters, digits, '_', '-' or '.'.",
+                                  max_queue_name_length)));
+    return PointerGetDatum(name);
+}
+
+Datum interval_arg(FunctionCallInfo fcinfo, int n, const char *name, bool nullable)
+{
+    if (nullable && PG_ARGISNULL(n))
+        return (Datum) 0;
+    Interval *span = DatumGetIntervalP(required(fcinfo, n, name));
+    if (span->time < 0 || span->day < 0 || span->month < 0)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("%s must not be negative", name)));
+    return IntervalPGetDatum(span);
+}
+
+void check_payload(Datum payload, int position)
+{
+    Size size = toast_raw_datum_size(payload);
+    if (size > static_cast<Size>(max_payload_bytes)) {
+        if (position > 0)
+            ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                            errmsg("payload %d is %zu bytes, more than pgqrs.max_payload_bytes (%d)",
+                                   position, size, max_payload_bytes)));
+        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                        errmsg("payload is %zu bytes, more than pgqrs.max_payload_bytes (%d)",
+                               size, max_payload_bytes)));
+    }
+
+    Jsonb *json = DatumGetJsonbP(payload);
+    if (!JB_ROOT_IS_OBJECT(json) || JB_ROOT_IS_SCALAR(json)) {
+        if (position > 0)
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                            errmsg("payload %d must be a JSON object", position)));
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("payload must be a JSON object")));
+    }
+}
+
+int check_array(FunctionCallInfo fcinfo, int n, const char *name)
+{
+    if (PG_ARGISNULL(n))
+        return -1;
+    ArrayType *array = PG_GETARG_ARRAYTYPE_P(n);
+    if (ARR_NDIM(array) > 1)
+        ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+                        errmsg("%s must be a one-dimensional array", name)));
+    int length = ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array));
+    if (length > max_batch_size)
+        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                        errmsg("%s has %d elements, more than the limit of %d", name, length,
+                               max_batch_size)));
+    if (array_contains_nulls(array))
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                        errmsg("%s must not contain NULL", name)));
+    return length;
+}
+
+Datum seconds_from_now(int32 seconds)
+{
+    return TimestampTzGetDatum(GetCurrentTimestamp() +
+                               static_cast<int64>(seconds) * USECS_PER_SEC);
+}
+
+}  // namespace pgqrs

@@ -1,0 +1,40 @@
+// Checking the arguments of the SQL functions: every bad input is a clear
+// error raised before anything changes. Limits are documented in docs/sql-api.md.
+#pragma once
+
+#include "pg.hpp"
+
+namespace pgqrs {
+
+constexpr int max_queue_name_length = 128;
+constexpr int max_batch_size = 10000;
+constexpr int max_delay_seconds = 365 * 24 * 3600;
+constexpr int max_lock_seconds = 24 * 3600;
+
+// pgqrs.max_payload_bytes: the largest payload accepted (GUC, default 1 MiB).
+extern int max_payload_bytes;
+
+// Argument n, which must not be NULL ("<name> must not be null" otherwise).
+Datum required(FunctionCallInfo fcinfo, int n, const char *name);
+
+// Integer argument n, not NULL and within [min, max].
+int32 required_int(FunctionCallInfo fcinfo, int n, const char *name, int32 min, int32 max);
+
+// Argument n as a valid queue name: letters, digits, '_', '-', '.', 1 to 128 long.
+Datum queue_name(FunctionCallInfo fcinfo, int n);
+
+// Argument n as a non-negative interval (NULL allowed when nullable).
+Datum interval_arg(FunctionCallInfo fcinfo, int n, const char *name, bool nullable);
+
+// Raises an error unless payload is a JSON object within the size limit;
+// position is 0 for a single payload, the 1-based array index in a batch.
+void check_payload(Datum payload, int position);
+
+// Raises an error unless the optional array argument n (when given) has no
+// NULL element and at most max_batch_size elements; returns its length, -1 if NULL.
+int check_array(FunctionCallInfo fcinfo, int n, const char *name);
+
+// The time `seconds` from now (clock time, not the transaction's start).
+Datum seconds_from_now(int32 seconds);
+
+}  // namespace pgqrs

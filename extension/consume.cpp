@@ -1,0 +1,212 @@
+// Consuming: dequeue, archive, delete (single and batch), extend_visibility,
+// release. With a worker id (and an attempt, the read_ct the consumer was
+// given) a call acts only on the lease that worker holds for that attempt.
+#include "args.hpp"
+#include "guard.hpp"
+#include "lookup.hpp"
+#include "results.hpp"
+#include "spi.hpp"
+
+using namespace pgqrs;
+
+// Claims the oldest visible messages. Those already delivered max_attempts
+// times are dead-lettered (moved to the archive) instead of delivered; each of
+// them comes back as a row of NULLs so the caller can claim again.
+static Statement claim_messages = {
+    "WITH q AS (SELECT id, max_attempts FROM queues WHERE queue_name = $1 "
+    "           AND ($4 IS NULL OR EXISTS "
+    "               (SELECT FROM workers w WHERE w.id = $4 AND w.status = 'ready'))), "
+    "claimed AS (SELECT m.id, m.read_ct >= q.max_attempts AS exhausted "
+    "            FROM q JOIN messages m ON m.queue_id = q.id AND m.vt <= $5 "
+    "            ORDER BY m.vt, m.id LIMIT $2 FOR UPDATE OF m SKIP LOCKED), "
+    "dead AS (DELETE FROM messages m USING claimed c WHERE m.id = c.id AND c.exhausted "
+    "         RETURNING m.*), "
+    "buried AS (INSERT INTO archive (id, queue_id, payload, vt, enqueued_at, read_ct, "
+    "             dequeued_at, producer_worker_id, consumer_worker_id, dead_letter) "
+    "           SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
+    "             producer_worker_id, consumer_worker_id, true FROM dead RETURNING id), "
+    "leased AS (UPDATE messages m SET vt = $3, read_ct = m.read_ct + 1, dequeued_at = $5, "
+    "             consumer_worker_id = $4 "
+    "           FROM claimed c WHERE m.id = c.id AND NOT c.exhausted RETURNING m.*) "
+    "(SELECT * FROM leased ORDER BY id) "
+    "UNION ALL SELECT (NULL::messages).* FROM buried",
+    5, {TEXTOID, INT4OID, TIMESTAMPTZOID, INT8OID, TIMESTAMPTZOID}};
+
+static Statement archive_messages = {
+    "WITH done AS (DELETE FROM messages m "
+    "    USING unnest($1::bigint[], $3::int[]) AS x(id, attempt) "
+    "    WHERE m.id = x.id AND ($2 IS NULL OR m.consumer_worker_id = $2) "
+    "      AND (x.attempt IS NULL OR m.read_ct = x.attempt) RETURNING m.*) "
+    "INSERT INTO archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
+    "  producer_worker_id, consumer_worker_id) "
+    "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
+    "  producer_worker_id, consumer_worker_id FROM done RETURNING id",
+    3, {INT8ARRAYOID, INT8OID, INT4ARRAYOID}};
+
+static Statement delete_messages = {
+    "DELETE FROM messages m USING unnest($1::bigint[], $3::int[]) AS x(id, attempt) "
+    "WHERE m.id = x.id AND ($2 IS NULL OR m.consumer_worker_id = $2) "
+    "  AND (x.attempt IS NULL OR m.read_ct = x.attempt) RETURNING m.id",
+    3, {INT8ARRAYOID, INT8OID, INT4ARRAYOID}};
+
+static Statement extend_lease = {
+    "UPDATE messages SET vt = $2 WHERE id = $1 "
+    "  AND ($3 IS NULL OR consumer_worker_id = $3) AND ($4 IS NULL OR read_ct = $4) "
+    "RETURNING vt",
+    4, {INT8OID, TIMESTAMPTZOID, INT8OID, INT4OID}};
+
+static Statement release_leases = {
+    "UPDATE messages m SET vt = $4, consumer_worker_id = NULL "
+    "FROM unnest($1::bigint[], $3::int[]) AS x(id, attempt) "
+    "WHERE m.id = x.id AND m.dequeued_at IS NOT NULL AND m.vt > $4 "
+    "  AND ($2 IS NULL OR m.consumer_worker_id = $2) "
+    "  AND (x.attempt IS NULL OR m.read_ct = x.attempt)",
+    4, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, TIMESTAMPTZOID}};
+
+// A dequeue that dead-letters its whole claim tries again, this many times at most.
+constexpr int max_claim_rounds = 8;
+
+PGQRS_FUNCTION(dequeue)
+{
+    Datum name = queue_name(fcinfo, 0);
+    int32 batch_size = required_int(fcinfo, 1, "batch_size", 1, max_batch_size);
+    int32 lock_seconds = required_int(fcinfo, 2, "lock_seconds", 1, max_lock_seconds);
+    bool has_worker = !PG_ARGISNULL(3);
+
+    begin_rows(fcinfo);
+    begin_call(fcinfo);
+    int32 wanted = batch_size;
+    for (int round = 0; round < max_claim_rounds && wanted > 0; round++) {
+        Datum args[5] = {name, Int32GetDatum(wanted), seconds_from_now(lock_seconds),
+                         PG_GETARG_DATUM(3), seconds_from_now(0)};
+        uint64 rows = exec(claim_messages, args, has_worker ? "     " : "   n ");
+        int buried = 0;
+        for (uint64 row = 0; row < rows; row++) {
+            bool is_dead_marker;
+            column(row, 1, &is_dead_marker);
+            if (is_dead_marker)
+                buried++;
+            else
+                append_row(fcinfo, row);
+        }
+        if (rows == 0 && round == 0) {
+            // nothing claimed: the queue may not exist, or the worker may not be ready
+            find_queue(name);
+            if (has_worker)
+                require_not_stopped(DatumGetInt64(args[3]));
+        }
+        wanted -= static_cast<int32>(rows) - buried;
+        if (buried == 0)
+            break;
+    }
+    end_call();
+    return (Datum) 0;
+}
+
+// The 1-element arrays of a single-message call, so it shares the batch statements.
+static void single_message_args(FunctionCallInfo fcinfo, Datum *args, char *nulls)
+{
+    Datum id = required(fcinfo, 0, "msg_id");
+    args[0] = PointerGetDatum(construct_array(&id, 1, INT8OID, 8, true, TYPALIGN_DOUBLE));
+    args[1] = PG_GETARG_DATUM(1);
+    nulls[1] = PG_ARGISNULL(1) ? 'n' : ' ';
+    if (PG_ARGISNULL(2)) {
+        nulls[2] = 'n';
+        args[2] = (Datum) 0;
+    } else {
+        Datum attempt = PG_GETARG_DATUM(2);
+        args[2] = PointerGetDatum(construct_array(&attempt, 1, INT4OID, 4, true, TYPALIGN_INT));
+        nulls[2] = ' ';
+    }
+}
+
+// The arguments of a batch call: msg_ids, worker_id, attempts (same length as msg_ids).
+static int batch_args(FunctionCallInfo fcinfo, Datum *args, char *nulls)
+{
+    required(fcinfo, 0, "msg_ids");
+    int count = check_array(fcinfo, 0, "msg_ids");
+    int attempts = check_array(fcinfo, 2, "attempts");
+    if (attempts >= 0 && attempts != count)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("attempts has %d elements but msg_ids has %d", attempts, count)));
+    for (int i = 0; i < 3; i++) {
+        args[i] = PG_GETARG_DATUM(i);
+        nulls[i] = PG_ARGISNULL(i) ? 'n' : ' ';
+    }
+    return count;
+}
+
+// A caller naming a worker must name a known one; a stopped one simply holds nothing.
+static void check_worker_known(FunctionCallInfo fcinfo, int n)
+{
+    if (!PG_ARGISNULL(n))
+        worker_state(PG_GETARG_INT64(n));
+}
+
+static Datum finish_single(FunctionCallInfo fcinfo, Statement &st)
+{
+    Datum args[3];
+    char nulls[4] = "   ";
+    single_message_args(fcinfo, args, nulls);
+    begin_call(fcinfo);
+    bool done = exec(st, args, nulls) > 0;
+    if (!done)
+        check_worker_known(fcinfo, 1);
+    end_call();
+    PG_RETURN_BOOL(done);
+}
+
+static Datum finish_batch(FunctionCallInfo fcinfo, Statement &st)
+{
+    Datum args[3];
+    char nulls[4] = "   ";
+    batch_args(fcinfo, args, nulls);
+    begin_rows(fcinfo);
+    begin_call(fcinfo);
+    check_worker_known(fcinfo, 1);
+    exec(st, args, nulls);
+    append_all_rows(fcinfo);
+    end_call();
+    return (Datum) 0;
+}
+
+PGQRS_FUNCTION(archive) { return finish_single(fcinfo, archive_messages); }
+
+PGQRS_FUNCTION(archive_batch) { return finish_batch(fcinfo, archive_messages); }
+
+PGQRS_FUNCTION(delete) { return finish_single(fcinfo, delete_messages); }
+
+PGQRS_FUNCTION(delete_batch) { return finish_batch(fcinfo, delete_messages); }
+
+PGQRS_FUNCTION(extend_visibility)
+{
+    Datum id = required(fcinfo, 0, "msg_id");
+    int32 seconds = required_int(fcinfo, 1, "seconds", 1, max_lock_seconds);
+    Datum args[4] = {id, seconds_from_now(seconds), PG_GETARG_DATUM(2), PG_GETARG_DATUM(3)};
+    char nulls[5] = "    ";
+    nulls[2] = PG_ARGISNULL(2) ? 'n' : ' ';
+    nulls[3] = PG_ARGISNULL(3) ? 'n' : ' ';
+
+    begin_call(fcinfo);
+    bool extended = exec(extend_lease, args, nulls) > 0;
+    if (!extended)
+        check_worker_known(fcinfo, 2);
+    end_call();
+    if (!extended)
+        PG_RETURN_NULL();
+    PG_RETURN_DATUM(args[1]);
+}
+
+PGQRS_FUNCTION(release)
+{
+    Datum args[4];
+    char nulls[5] = "    ";
+    batch_args(fcinfo, args, nulls);
+    args[3] = seconds_from_now(0);
+
+    begin_call(fcinfo);
+    check_worker_known(fcinfo, 1);
+    uint64 released = exec(release_leases, args, nulls);
+    end_call();
+    PG_RETURN_INT64(static_cast<int64>(released));
+}

@@ -1,0 +1,57 @@
+// Dead letters: messages delivered max_attempts times that came back once
+// more sit in the archive with dead_letter = true; dlq lists them and
+// replay_dlq puts them back in their queue with a fresh attempt count.
+#include "args.hpp"
+#include "guard.hpp"
+#include "lookup.hpp"
+#include "results.hpp"
+#include "spi.hpp"
+
+using namespace pgqrs;
+
+static Statement select_dead = {
+    "SELECT * FROM archive WHERE queue_id = $1 AND dead_letter ORDER BY id", 1, {INT8OID}};
+
+static Statement replay_dead = {
+    "WITH back AS (DELETE FROM archive WHERE queue_id = $1 AND dead_letter "
+    "    AND ($2::bigint[] IS NULL OR id = ANY ($2)) RETURNING *) "
+    "INSERT INTO messages (id, queue_id, payload, vt, enqueued_at, read_ct, producer_worker_id) "
+    "SELECT id, queue_id, payload, $3, enqueued_at, 0, producer_worker_id FROM back",
+    3, {INT8OID, INT8ARRAYOID, TIMESTAMPTZOID}};
+
+static Statement first_not_dead = {
+    "SELECT x.id FROM unnest($2::bigint[]) AS x(id) WHERE NOT EXISTS "
+    "  (SELECT FROM archive a WHERE a.id = x.id AND a.queue_id = $1 AND a.dead_letter) "
+    "ORDER BY x.id LIMIT 1",
+    2, {INT8OID, INT8ARRAYOID}};
+
+PGQRS_FUNCTION(dlq)
+{
+    Datum name = queue_name(fcinfo, 0);
+    begin_rows(fcinfo);
+    begin_call(fcinfo);
+    Datum queue_id = Int64GetDatum(find_queue(name).id);
+    exec(select_dead, &queue_id, " ");
+    append_all_rows(fcinfo);
+    end_call();
+    return (Datum) 0;
+}
+
+PGQRS_FUNCTION(replay_dlq)
+{
+    Datum name = queue_name(fcinfo, 0);
+    check_array(fcinfo, 1, "msg_ids");
+    begin_call(fcinfo);
+    Datum args[3] = {Int64GetDatum(find_queue(name).id), PG_GETARG_DATUM(1), seconds_from_now(0)};
+    const char *nulls = PG_ARGISNULL(1) ? " n " : "   ";
+
+    // Named ids must all be dead letters of this queue: checked before anything moves.
+    if (!PG_ARGISNULL(1) && exec(first_not_dead, args, nulls) > 0)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("message %lld is not a dead letter of queue \"%s\"",
+                               static_cast<long long>(DatumGetInt64(column(0, 1))),
+                               TextDatumGetCString(name))));
+    uint64 replayed = exec(replay_dead, args, nulls);
+    end_call();
+    PG_RETURN_INT64(static_cast<int64>(replayed));
+}
