@@ -31,7 +31,7 @@ static const char *const expected_indexes[] = {
 
 static const char *const expected_functions[] = {
     "create_queue", "set_max_attempts", "get_queue", "list_queues", "delete_queue",
-    "purge_queue", "purge_archive", "enqueue", "enqueue_batch", "dequeue", "archive",
+    "purge_queue", "purge_archive", "enqueue", "enqueue_batch", "dequeue", "dequeue_wait", "archive",
     "archive_batch", "delete", "delete_batch", "extend_visibility", "release",
     "register_worker", "get_worker", "list_workers", "heartbeat", "suspend_worker",
     "resume_worker", "shutdown_worker", "worker_status", "worker_messages", "delete_worker",

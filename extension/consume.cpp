@@ -1,5 +1,5 @@
-// Consuming: dequeue, archive, delete (single and batch), extend_visibility,
-// release. With a worker id (and an attempt, the read_ct the consumer was
+// Finishing consumed messages: archive, delete (single and batch),
+// extend_visibility, release. With a worker id (and an attempt, the read_ct the consumer was
 // given) a call acts only on the lease that worker holds for that attempt.
 #include "args.hpp"
 #include "guard.hpp"
@@ -8,29 +8,6 @@
 #include "spi.hpp"
 
 using namespace pgqrs;
-
-// Claims the oldest visible messages. Those already delivered max_attempts
-// times are dead-lettered (moved to the archive) instead of delivered; each of
-// them comes back as a row of NULLs so the caller can claim again.
-static Statement claim_messages = {
-    "WITH q AS (SELECT id, max_attempts FROM queues WHERE queue_name = $1 "
-    "           AND ($4 IS NULL OR EXISTS "
-    "               (SELECT FROM workers w WHERE w.id = $4 AND w.status = 'ready'))), "
-    "claimed AS (SELECT m.id, m.read_ct >= q.max_attempts AS exhausted "
-    "            FROM q JOIN messages m ON m.queue_id = q.id AND m.vt <= $5 "
-    "            ORDER BY m.vt, m.id LIMIT $2 FOR UPDATE OF m SKIP LOCKED), "
-    "dead AS (DELETE FROM messages m USING claimed c WHERE m.id = c.id AND c.exhausted "
-    "         RETURNING m.*), "
-    "buried AS (INSERT INTO archive (id, queue_id, payload, vt, enqueued_at, read_ct, "
-    "             dequeued_at, producer_worker_id, consumer_worker_id, dead_letter) "
-    "           SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "             producer_worker_id, consumer_worker_id, true FROM dead RETURNING id), "
-    "leased AS (UPDATE messages m SET vt = $3, read_ct = m.read_ct + 1, dequeued_at = $5, "
-    "             consumer_worker_id = $4 "
-    "           FROM claimed c WHERE m.id = c.id AND NOT c.exhausted RETURNING m.*) "
-    "(SELECT * FROM leased ORDER BY id) "
-    "UNION ALL SELECT (NULL::messages).* FROM buried",
-    5, {TEXTOID, INT4OID, TIMESTAMPTZOID, INT8OID, TIMESTAMPTZOID}};
 
 static Statement archive_messages = {
     "WITH done AS (DELETE FROM messages m "
@@ -62,46 +39,6 @@ static Statement release_leases = {
     "  AND ($2 IS NULL OR m.consumer_worker_id = $2) "
     "  AND (x.attempt IS NULL OR m.read_ct = x.attempt)",
     4, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, TIMESTAMPTZOID}};
-
-// A dequeue that dead-letters its whole claim tries again, this many times at most.
-constexpr int max_claim_rounds = 8;
-
-PGQRS_FUNCTION(dequeue)
-{
-    Datum name = queue_name(fcinfo, 0);
-    int32 batch_size = required_int(fcinfo, 1, "batch_size", 1, max_batch_size);
-    int32 lock_seconds = required_int(fcinfo, 2, "lock_seconds", 1, max_lock_seconds);
-    bool has_worker = !PG_ARGISNULL(3);
-
-    begin_rows(fcinfo);
-    begin_call(fcinfo);
-    int32 wanted = batch_size;
-    for (int round = 0; round < max_claim_rounds && wanted > 0; round++) {
-        Datum args[5] = {name, Int32GetDatum(wanted), seconds_from_now(lock_seconds),
-                         PG_GETARG_DATUM(3), seconds_from_now(0)};
-        uint64 rows = exec(claim_messages, args, has_worker ? "     " : "   n ");
-        int buried = 0;
-        for (uint64 row = 0; row < rows; row++) {
-            bool is_dead_marker;
-            column(row, 1, &is_dead_marker);
-            if (is_dead_marker)
-                buried++;
-            else
-                append_row(fcinfo, row);
-        }
-        if (rows == 0 && round == 0) {
-            // nothing claimed: the queue may not exist, or the worker may not be ready
-            find_queue(name);
-            if (has_worker)
-                require_not_stopped(DatumGetInt64(args[3]));
-        }
-        wanted -= static_cast<int32>(rows) - buried;
-        if (buried == 0)
-            break;
-    }
-    end_call();
-    return (Datum) 0;
-}
 
 // The 1-element arrays of a single-message call, so it shares the batch statements.
 static void single_message_args(FunctionCallInfo fcinfo, Datum *args, char *nulls)

@@ -1,5 +1,7 @@
-// The shared library: module magic and the settings of pgqrs.
+// The shared library: module magic, the settings of pgqrs, and the shared
+// memory of waiting consumers when the library is preloaded.
 #include "args.hpp"
+#include "wake.hpp"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -14,5 +16,6 @@ void _PG_init(void)
                             &pgqrs::max_payload_bytes, 1024 * 1024, 1, MaxAllocSize - 1,
                             PGC_SUSET, GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("pgqrs");
+    pgqrs::wake_init();
 }
 }

@@ -4,6 +4,7 @@
 #include "lookup.hpp"
 #include "results.hpp"
 #include "spi.hpp"
+#include "wake.hpp"
 
 using namespace pgqrs;
 
@@ -14,7 +15,7 @@ static Statement insert_message = {
     "SELECT q.id, $2, $3, $4 FROM queues q "
     "WHERE q.queue_name = $1 AND ($4 IS NULL OR EXISTS "
     "  (SELECT FROM workers w WHERE w.id = $4 AND w.status <> 'stopped')) "
-    "RETURNING id",
+    "RETURNING id, queue_id",
     4, {TEXTOID, JSONBOID, TIMESTAMPTZOID, INT8OID}};
 
 // Ids come back in input order: rows are inserted in ordinality order.
@@ -50,6 +51,7 @@ PGQRS_FUNCTION(enqueue)
     if (exec(insert_message, args, has_worker ? "    " : "   n") == 0)
         raise_insert_refused(name, has_worker, DatumGetInt64(args[3]));
     int64 id = DatumGetInt64(column(0, 1));
+    wake_after_commit(DatumGetInt64(column(0, 2)), 1);
     end_call();
     PG_RETURN_INT64(id);
 }
@@ -78,6 +80,8 @@ PGQRS_FUNCTION(enqueue_batch)
     if (exec(insert_messages, args, has_worker ? "    " : "   n") == 0)
         raise_insert_refused(name, has_worker, DatumGetInt64(args[3]));
     append_all_rows(fcinfo);
+    if (wake_available())
+        wake_after_commit(find_queue(name).id, nelements);
     end_call();
     return (Datum) 0;
 }

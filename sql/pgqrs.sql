@@ -178,6 +178,11 @@ CREATE FUNCTION dequeue(queue_name text, batch_size int DEFAULT 1, lock_seconds 
 RETURNS SETOF messages AS 'MODULE_PATHNAME', 'pgqrs_dequeue' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dequeue(text, int, int, bigint) IS 'leases up to batch_size visible messages for lock_seconds, oldest first; read_ct is the attempt';
 
+CREATE FUNCTION dequeue_wait(queue_name text, batch_size int DEFAULT 1, lock_seconds int DEFAULT 5,
+                             worker_id bigint DEFAULT NULL, wait_seconds int DEFAULT 30)
+RETURNS SETOF messages AS 'MODULE_PATHNAME', 'pgqrs_dequeue_wait' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dequeue_wait(text, int, int, bigint, int) IS 'dequeue that waits up to wait_seconds for a message; returns as soon as one is leased';
+
 CREATE FUNCTION archive(msg_id bigint, worker_id bigint DEFAULT NULL, attempt int DEFAULT NULL)
 RETURNS boolean AS 'MODULE_PATHNAME', 'pgqrs_archive' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION archive(bigint, bigint, int) IS 'moves a message to the archive; with worker_id / attempt only for that lease holder and attempt';
