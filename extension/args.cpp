@@ -37,12 +37,15 @@ Datum queue_name(FunctionCallInfo fcinfo, int n)
 
     for (int i = 0; valid && i < length; i++)
         valid = is_queue_name_char(chars[i]);
-    if (!valid)
+    if (!valid) {
+        // quote at most 64 bytes of the name, cut on a character boundary
+        int shown = pg_mbcliplen(chars, length, 64);
         ereport(ERROR, (errcode(ERRCODE_INVALID_NAME),
-                        errmsg("invalid queue name \"%.*s\"%s", length > 64 ? 64 : length, chars,
-                               length > 64 ? "..." : ""),
+                        errmsg("invalid queue name \"%.*s\"%s", shown, chars,
+                               shown < length ? "..." : ""),
                         errdetail("A queue name is 1 to %d letters, digits, '_', '-' or '.'.",
                                   max_queue_name_length)));
+    }
     return PointerGetDatum(name);
 }
 
@@ -50,11 +53,12 @@ Datum interval_arg(FunctionCallInfo fcinfo, int n, const char *name, bool nullab
 {
     if (nullable && PG_ARGISNULL(n))
         return (Datum) 0;
-    Interval *span = DatumGetIntervalP(required(fcinfo, n, name));
-    if (span->time < 0 || span->day < 0 || span->month < 0)
+    Datum span = required(fcinfo, n, name);
+    Interval zero = {};
+    if (DatumGetBool(DirectFunctionCall2(interval_lt, span, IntervalPGetDatum(&zero))))
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("%s must not be negative", name)));
-    return IntervalPGetDatum(span);
+    return span;
 }
 
 void check_payload(Datum payload, int position)

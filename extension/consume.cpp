@@ -27,7 +27,7 @@ static Statement delete_messages = {
     3, {INT8ARRAYOID, INT8OID, INT4ARRAYOID}};
 
 static Statement extend_lease = {
-    "UPDATE messages SET vt = $2 WHERE id = $1 "
+    "UPDATE messages SET vt = $2 WHERE id = $1 AND dequeued_at IS NOT NULL "
     "  AND ($3 IS NULL OR consumer_worker_id = $3) AND ($4 IS NULL OR read_ct = $4) "
     "RETURNING vt",
     4, {INT8OID, TIMESTAMPTZOID, INT8OID, INT4OID}};
@@ -65,7 +65,8 @@ static int batch_args(FunctionCallInfo fcinfo, Datum *args, char *nulls)
     int attempts = check_array(fcinfo, 2, "attempts");
     if (attempts >= 0 && attempts != count)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("attempts has %d elements but msg_ids has %d", attempts, count)));
+                        errmsg("attempts must have one element per msg_ids element (%d, not %d)",
+                               count, attempts)));
     for (int i = 0; i < 3; i++) {
         args[i] = PG_GETARG_DATUM(i);
         nulls[i] = PG_ARGISNULL(i) ? 'n' : ' ';

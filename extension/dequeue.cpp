@@ -14,16 +14,17 @@ extern "C" {
 
 using namespace pgqrs;
 
-// Claims the oldest visible messages. Those already delivered max_attempts
+// Claims the oldest visible messages, walking the (queue_id, vt, id) index in
+// order (the queue is a scalar subquery so the plan can use it). Those already delivered max_attempts
 // times are dead-lettered (moved to the archive) instead of delivered; each of
 // them comes back as a row of NULLs so the caller can claim again.
 static Statement claim_messages = {
     "WITH q AS (SELECT id, max_attempts FROM queues WHERE queue_name = $1 "
     "           AND ($4 IS NULL OR EXISTS "
     "               (SELECT FROM workers w WHERE w.id = $4 AND w.status = 'ready'))), "
-    "claimed AS (SELECT m.id, m.read_ct >= q.max_attempts AS exhausted "
-    "            FROM q JOIN messages m ON m.queue_id = q.id AND m.vt <= $5 "
-    "            ORDER BY m.vt, m.id LIMIT $2 FOR UPDATE OF m SKIP LOCKED), "
+    "claimed AS (SELECT m.id, m.read_ct >= (SELECT max_attempts FROM q) AS exhausted "
+    "            FROM messages m WHERE m.queue_id = (SELECT id FROM q) AND m.vt <= $5 "
+    "            ORDER BY m.vt, m.id LIMIT $2 FOR UPDATE SKIP LOCKED), "
     "dead AS (DELETE FROM messages m USING claimed c WHERE m.id = c.id AND c.exhausted "
     "         RETURNING m.*), "
     "buried AS (INSERT INTO archive (id, queue_id, payload, vt, enqueued_at, read_ct, "

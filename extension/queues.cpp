@@ -109,7 +109,7 @@ PGQRS_FUNCTION(delete_queue)
         int64 leased = DatumGetInt64(column(0, 1));
         if (leased > 0)
             ereport(ERROR, (errcode(ERRCODE_OBJECT_IN_USE),
-                            errmsg("queue \"%s\" has %lld messages leased by consumers",
+                            errmsg("queue \"%s\" has leased messages (%lld)",
                                    TextDatumGetCString(name), static_cast<long long>(leased)),
                             errhint("Wait for the leases to end, or pass force => true.")));
     }

@@ -53,11 +53,13 @@ static Statement delete_old_workers = {
     "  AND NOT EXISTS (SELECT FROM messages m WHERE m.consumer_worker_id = w.id)",
     1, {INTERVALOID}};
 
-// Workers silent for longer than $2 are stopped and their leases end now.
+// Workers silent for longer than $2 (those of queue $1: registered for it or
+// holding its messages) are stopped, and every lease they held ends now.
 static Statement reclaim_leases = {
-    "WITH silent AS (UPDATE workers SET status = 'stopped', shutdown_at = now() "
-    "    WHERE status <> 'stopped' AND heartbeat_at < now() - $2 "
-    "      AND ($1::bigint IS NULL OR queue_id = $1) RETURNING id) "
+    "WITH silent AS (UPDATE workers w SET status = 'stopped', shutdown_at = now() "
+    "    WHERE w.status <> 'stopped' AND w.heartbeat_at < now() - $2 "
+    "      AND ($1::bigint IS NULL OR w.queue_id = $1 OR EXISTS (SELECT FROM messages m "
+    "           WHERE m.consumer_worker_id = w.id AND m.queue_id = $1)) RETURNING w.id) "
     "UPDATE messages m SET vt = LEAST(m.vt, $3), consumer_worker_id = NULL "
     "FROM silent WHERE m.consumer_worker_id = silent.id",
     3, {INT8OID, INTERVALOID, TIMESTAMPTZOID}};
@@ -193,7 +195,7 @@ PGQRS_FUNCTION(delete_worker)
     int64 held = DatumGetInt64(column(0, 1));
     if (held > 0)
         ereport(ERROR, (errcode(ERRCODE_OBJECT_IN_USE),
-                        errmsg("worker %lld still holds %lld messages",
+                        errmsg("worker %lld still holds leased messages (%lld)",
                                static_cast<long long>(DatumGetInt64(id)),
                                static_cast<long long>(held)),
                         errhint("Shut the worker down or release its messages first.")));
