@@ -37,6 +37,7 @@ static const char *const expected_functions[] = {
     "resume_worker", "shutdown_worker", "worker_status", "worker_messages", "delete_worker",
     "purge_old_workers", "reclaim_messages", "dlq", "replay_dlq", "queue_metrics",
     "all_queues_metrics", "system_stats", "worker_stats", "worker_health", "verify", "version",
+    "grant_access",
 };
 
 // $1: the schema, $2: expected columns, $3: expected indexes, $4: expected functions.

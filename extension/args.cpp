@@ -84,7 +84,7 @@ void check_payload(Datum payload, int position)
     }
 }
 
-int check_array(FunctionCallInfo fcinfo, int n, const char *name)
+int check_array(FunctionCallInfo fcinfo, int n, const char *name, bool nulls_allowed)
 {
     if (PG_ARGISNULL(n))
         return -1;
@@ -97,7 +97,7 @@ int check_array(FunctionCallInfo fcinfo, int n, const char *name)
         ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
                         errmsg("%s has %d elements, more than the limit of %d", name, length,
                                max_batch_size)));
-    if (array_contains_nulls(array))
+    if (!nulls_allowed && array_contains_nulls(array))
         ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
                         errmsg("%s must not contain NULL", name)));
     return length;

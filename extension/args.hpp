@@ -30,9 +30,10 @@ Datum interval_arg(FunctionCallInfo fcinfo, int n, const char *name, bool nullab
 // position is 0 for a single payload, the 1-based array index in a batch.
 void check_payload(Datum payload, int position);
 
-// Raises an error unless the optional array argument n (when given) has no
-// NULL element and at most max_batch_size elements; returns its length, -1 if NULL.
-int check_array(FunctionCallInfo fcinfo, int n, const char *name);
+// Raises an error unless the optional array argument n (when given) is
+// one-dimensional with at most max_batch_size elements, and, unless
+// nulls_allowed, without NULL elements; returns its length, -1 if NULL.
+int check_array(FunctionCallInfo fcinfo, int n, const char *name, bool nulls_allowed = false);
 
 // The time `seconds` from now (clock time, not the transaction's start).
 Datum seconds_from_now(int32 seconds);

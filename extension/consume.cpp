@@ -62,7 +62,7 @@ static int batch_args(FunctionCallInfo fcinfo, Datum *args, char *nulls)
 {
     required(fcinfo, 0, "msg_ids");
     int count = check_array(fcinfo, 0, "msg_ids");
-    int attempts = check_array(fcinfo, 2, "attempts");
+    int attempts = check_array(fcinfo, 2, "attempts", true);  // NULL: any attempt
     if (attempts >= 0 && attempts != count)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("attempts must have one element per msg_ids element (%d, not %d)",
