@@ -333,8 +333,6 @@ SELECT pgqrs.enqueue_batch('bi_jobs', array_fill('{}'::jsonb, array[10001]));
 \echo sqlstate :SQLSTATE
 SELECT pgqrs.archive_batch(array[:m1, NULL]);
 \echo sqlstate :SQLSTATE
-SELECT pgqrs.archive_batch(array[:m1], NULL, array[NULL]::int[]);
-\echo sqlstate :SQLSTATE
 SELECT pgqrs.archive_batch(array[:m1, :m1], NULL, array[1]);
 \echo sqlstate :SQLSTATE
 SELECT pgqrs.archive_batch(array_fill(:m1::bigint, array[10001]));

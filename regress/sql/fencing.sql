@@ -93,3 +93,9 @@ SELECT pgqrs.delete(id) FROM pgqrs.messages WHERE id = (:'ids'::bigint[])[3];
 SELECT read_ct FROM pgqrs.dequeue('fe_jobs', 1, 1, :wa);
 SELECT pg_sleep(1.1);
 SELECT pgqrs.archive(:m3, :wa, 1) AS late_but_untaken;
+
+-- a NULL element of attempts means any attempt for that id
+SELECT pgqrs.create_queue('fe_any') IS NOT NULL AS created;
+SELECT pgqrs.enqueue('fe_any', '{}') AS any_id \gset
+SELECT read_ct FROM pgqrs.dequeue('fe_any');
+SELECT count(*) AS archived FROM pgqrs.archive_batch(ARRAY[:any_id]::bigint[], NULL, ARRAY[NULL]::int[]);
