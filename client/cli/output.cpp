@@ -1,0 +1,139 @@
+// Table and JSON rendering for the CLI.
+#include "output.hpp"
+
+#include <algorithm>
+#include <ostream>
+
+namespace pgqrs::cli {
+
+namespace {
+
+template <typename T>
+Json opt(const std::optional<T>& v) {
+    return v ? Json(*v) : Json(nullptr);
+}
+
+// A payload as JSON, or as a string when it is not valid JSON.
+Json payload_json(const std::string& text) {
+    Json j = Json::parse(text, nullptr, false);
+    return j.is_discarded() ? Json(text) : j;
+}
+
+// A cell of a table: strings unquoted, null empty, the rest as compact JSON.
+std::string cell(const Json& v) {
+    if (v.is_null()) return "";
+    if (v.is_string()) return v.get<std::string>();
+    return v.dump();
+}
+
+}  // namespace
+
+Json to_json(const QueueInfo& q) {
+    return Json{{"id", q.id}, {"queue_name", q.queue_name}, {"created_at", q.created_at},
+                {"max_attempts", q.max_attempts}};
+}
+
+Json to_json(const QueueMessage& m) {
+    return Json{{"id", m.id}, {"queue_id", m.queue_id}, {"payload", payload_json(m.payload)},
+                {"vt", m.vt}, {"enqueued_at", m.enqueued_at}, {"read_ct", m.read_ct},
+                {"dequeued_at", opt(m.dequeued_at)}, {"producer_worker_id", opt(m.producer_worker_id)},
+                {"consumer_worker_id", opt(m.consumer_worker_id)}};
+}
+
+Json to_json(const ArchivedMessage& m) {
+    Json j = to_json(static_cast<const QueueMessage&>(m));
+    j["archived_at"] = m.archived_at;
+    j["dead_letter"] = m.dead_letter;
+    return j;
+}
+
+Json to_json(const WorkerInfo& w) {
+    return Json{{"id", w.id}, {"hostname", w.hostname}, {"port", w.port}, {"queue_id", opt(w.queue_id)},
+                {"status", w.status}, {"started_at", w.started_at}, {"heartbeat_at", w.heartbeat_at},
+                {"shutdown_at", opt(w.shutdown_at)}};
+}
+
+Json to_json(const QueueMetrics& m) {
+    return Json{{"queue_name", m.queue_name}, {"total_messages", m.total_messages},
+                {"pending_messages", m.pending_messages}, {"locked_messages", m.locked_messages},
+                {"delayed_messages", m.delayed_messages}, {"archived_messages", m.archived_messages},
+                {"dead_messages", m.dead_messages}, {"oldest_pending_at", opt(m.oldest_pending_at)},
+                {"newest_enqueued_at", opt(m.newest_enqueued_at)}};
+}
+
+Json to_json(const SystemStats& s) {
+    return Json{{"total_queues", s.total_queues}, {"total_workers", s.total_workers},
+                {"ready_workers", s.ready_workers}, {"suspended_workers", s.suspended_workers},
+                {"stopped_workers", s.stopped_workers}, {"total_messages", s.total_messages},
+                {"locked_messages", s.locked_messages}, {"archived_messages", s.archived_messages},
+                {"dead_messages", s.dead_messages}, {"schema_version", s.schema_version}};
+}
+
+Json to_json(const WorkerStats& s) {
+    return Json{{"queue_name", s.queue_name}, {"total_workers", s.total_workers},
+                {"ready_workers", s.ready_workers}, {"suspended_workers", s.suspended_workers},
+                {"stopped_workers", s.stopped_workers}, {"messages_held", s.messages_held},
+                {"oldest_heartbeat_at", opt(s.oldest_heartbeat_at)},
+                {"newest_heartbeat_at", opt(s.newest_heartbeat_at)}};
+}
+
+Json to_json(const WorkerHealth& h) {
+    return Json{{"worker_id", h.worker_id}, {"hostname", h.hostname}, {"port", h.port},
+                {"queue_name", opt(h.queue_name)}, {"status", h.status}, {"heartbeat_at", h.heartbeat_at},
+                {"healthy", h.healthy}, {"messages_held", h.messages_held}};
+}
+
+void Output::list(const std::vector<Json>& rows) const {
+    if (json()) {
+        os_ << Json(rows).dump() << '\n';
+        return;
+    }
+    if (rows.empty()) {
+        os_ << "(no rows)\n";
+        return;
+    }
+    std::vector<std::string> headers;
+    for (auto it = rows.front().begin(); it != rows.front().end(); ++it) headers.push_back(it.key());
+    std::vector<std::size_t> width(headers.size());
+    std::vector<std::vector<std::string>> cells;
+    for (std::size_t c = 0; c < headers.size(); ++c) width[c] = headers[c].size();
+    for (const auto& r : rows) {
+        std::vector<std::string> line;
+        for (std::size_t c = 0; c < headers.size(); ++c) {
+            line.push_back(cell(r.contains(headers[c]) ? r.at(headers[c]) : Json(nullptr)));
+            width[c] = std::max(width[c], line.back().size());
+        }
+        cells.push_back(std::move(line));
+    }
+    auto print_line = [&](const std::vector<std::string>& line) {
+        std::string out;
+        for (std::size_t c = 0; c < line.size(); ++c) {
+            out += line[c];
+            if (c + 1 < line.size()) out += std::string(width[c] - line[c].size() + 2, ' ');
+        }
+        os_ << out << '\n';
+    };
+    print_line(headers);
+    std::vector<std::string> rule;
+    for (auto w : width) rule.push_back(std::string(w, '-'));
+    print_line(rule);
+    for (const auto& line : cells) print_line(line);
+}
+
+void Output::object(const Json& obj) const {
+    if (json()) {
+        os_ << obj.dump() << '\n';
+        return;
+    }
+    std::size_t width = 0;
+    for (auto it = obj.begin(); it != obj.end(); ++it) width = std::max(width, it.key().size());
+    for (auto it = obj.begin(); it != obj.end(); ++it)
+        os_ << it.key() << std::string(width - it.key().size() + 2, ' ') << cell(it.value()) << '\n';
+}
+
+void Output::message(const std::string& text) const {
+    if (json()) os_ << Json{{"result", text}}.dump() << '\n';
+    else os_ << text << '\n';
+}
+
+}  // namespace pgqrs::cli

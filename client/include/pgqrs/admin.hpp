@@ -1,0 +1,85 @@
+// Administration of pgqrs: installation, queues, workers, dead letters, metrics.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pgqrs/client.hpp"
+#include "pgqrs/tables.hpp"
+#include "pgqrs/types.hpp"
+
+namespace pgqrs {
+
+// Interval texts are PostgreSQL intervals such as "90 seconds" or "1 hour".
+class Admin {
+public:
+    // Keeps the DSN and options; connects lazily on the first call.
+    explicit Admin(std::string dsn, Options options = {});
+
+    // Creates the schema and the extension in it (idempotent); throws
+    // ExtensionNotAvailableError when the server lacks the extension files.
+    void install();
+    // Drops the extension with all its objects, and the schema when it is empty.
+    void uninstall();
+    // Throws when the extension is missing or any of its objects is altered.
+    void verify();
+    // True when the extension is installed in this database.
+    bool is_installed();
+    // The version of the pgqrs library loaded by the server.
+    std::string version();
+    // Lets a role use pgqrs as "producer", "consumer", "monitor" or "admin".
+    void grant_access(const std::string& role, const std::string& access);
+
+    // Queues
+    QueueInfo create_queue(const std::string& name, int max_attempts = 5);
+    QueueInfo get_queue(const std::string& name);
+    std::vector<QueueInfo> list_queues();
+    QueueInfo set_max_attempts(const std::string& name, int max_attempts);
+    bool delete_queue(const std::string& name, bool force = false);
+    std::int64_t purge_queue(const std::string& name);
+    std::int64_t purge_archive(const std::string& name, const std::optional<std::string>& older_than = std::nullopt);
+
+    // Dead letters
+    std::vector<ArchivedMessage> dlq(const std::string& queue);
+    std::int64_t replay_dlq(const std::string& queue, const std::optional<std::vector<std::int64_t>>& ids = std::nullopt);
+
+    // Workers
+    std::vector<WorkerInfo> list_workers(const std::optional<std::string>& queue = std::nullopt);
+    WorkerInfo get_worker(std::int64_t worker_id);
+    WorkerInfo suspend_worker(std::int64_t worker_id);
+    WorkerInfo resume_worker(std::int64_t worker_id);
+    WorkerInfo shutdown_worker(std::int64_t worker_id);
+    std::string worker_status(std::int64_t worker_id);
+    std::vector<QueueMessage> worker_messages(std::int64_t worker_id);
+    std::int64_t release_worker_messages(std::int64_t worker_id);
+    bool delete_worker(std::int64_t worker_id);
+    std::int64_t purge_old_workers(const std::string& older_than);
+    std::int64_t reclaim_messages(const std::optional<std::string>& queue = std::nullopt,
+                                  const std::string& older_than = "1 minute");
+
+    // Observation
+    QueueMetrics queue_metrics(const std::string& queue);
+    std::vector<QueueMetrics> all_queues_metrics();
+    SystemStats system_stats();
+    WorkerStats worker_stats(const std::string& queue);
+    std::vector<WorkerHealth> worker_health(const std::optional<std::string>& queue = std::nullopt,
+                                            const std::string& max_age = "1 minute");
+
+    // Table accessors
+    Queues get_queues() { return Queues(c_); }
+    Workers get_workers() { return Workers(c_); }
+    Messages get_messages() { return Messages(c_); }
+    Archive get_archive() { return Archive(c_); }
+
+    // The shared connection state (for pipelined or custom use).
+    const ClientPtr& client() const { return c_; }
+    // Closes the connection; the next call reconnects.
+    void close() { c_->conn.close(); }
+
+private:
+    ClientPtr c_;
+};
+
+}  // namespace pgqrs

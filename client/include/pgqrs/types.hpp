@@ -1,0 +1,101 @@
+// Value types returned by the pgqrs client. Timestamps are the server's text
+// (ISO format, e.g. "2024-05-01 12:00:00.123456+00"); payloads are JSON text.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace pgqrs {
+
+// A row of the queues table.
+struct QueueInfo {
+    std::int64_t id = 0;
+    std::string queue_name;
+    std::string created_at;
+    int max_attempts = 0;
+};
+
+// A row of the messages table (a message waiting, delayed or leased).
+struct QueueMessage {
+    std::int64_t id = 0;
+    std::int64_t queue_id = 0;
+    std::string payload;  // JSON text
+    std::string vt;       // visible from
+    std::string enqueued_at;
+    int read_ct = 0;      // deliveries so far; the attempt number of a dequeued message
+    std::optional<std::string> dequeued_at;
+    std::optional<std::int64_t> producer_worker_id;
+    std::optional<std::int64_t> consumer_worker_id;
+};
+
+// A row of the archive table: a message done, or dead-lettered.
+struct ArchivedMessage : QueueMessage {
+    std::string archived_at;
+    bool dead_letter = false;
+};
+
+// A row of the workers table.
+struct WorkerInfo {
+    std::int64_t id = 0;
+    std::string hostname;
+    int port = 0;
+    std::optional<std::int64_t> queue_id;
+    std::string started_at;
+    std::string heartbeat_at;
+    std::optional<std::string> shutdown_at;
+    std::string status;  // ready, suspended or stopped
+};
+
+// Message counts of one queue.
+struct QueueMetrics {
+    std::string queue_name;
+    std::int64_t total_messages = 0;
+    std::int64_t pending_messages = 0;
+    std::int64_t locked_messages = 0;
+    std::int64_t delayed_messages = 0;
+    std::int64_t archived_messages = 0;
+    std::int64_t dead_messages = 0;
+    std::optional<std::string> oldest_pending_at;
+    std::optional<std::string> newest_enqueued_at;
+};
+
+// Counts over all queues and workers.
+struct SystemStats {
+    std::int64_t total_queues = 0;
+    std::int64_t total_workers = 0;
+    std::int64_t ready_workers = 0;
+    std::int64_t suspended_workers = 0;
+    std::int64_t stopped_workers = 0;
+    std::int64_t total_messages = 0;
+    std::int64_t locked_messages = 0;
+    std::int64_t archived_messages = 0;
+    std::int64_t dead_messages = 0;
+    std::string schema_version;
+};
+
+// Worker counts of one queue.
+struct WorkerStats {
+    std::string queue_name;
+    std::int64_t total_workers = 0;
+    std::int64_t ready_workers = 0;
+    std::int64_t suspended_workers = 0;
+    std::int64_t stopped_workers = 0;
+    std::int64_t messages_held = 0;
+    std::optional<std::string> oldest_heartbeat_at;
+    std::optional<std::string> newest_heartbeat_at;
+};
+
+// Health of one worker that is not stopped.
+struct WorkerHealth {
+    std::int64_t worker_id = 0;
+    std::string hostname;
+    int port = 0;
+    std::optional<std::string> queue_name;
+    std::string status;
+    std::string heartbeat_at;
+    bool healthy = false;
+    std::int64_t messages_held = 0;
+};
+
+}  // namespace pgqrs

@@ -1,0 +1,122 @@
+// The SQL texts of the client.
+#include "pgqrs/statements.hpp"
+
+#include <cstdio>
+
+namespace pgqrs {
+
+std::string quote_ident(const std::string& name) {
+    std::string out = "\"";
+    for (char c : name) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+std::string array_literal(const std::vector<std::int64_t>& values) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        if (i) out += ',';
+        out += std::to_string(values[i]);
+    }
+    return out + "}";
+}
+
+std::string seconds_interval(double seconds) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6f seconds", seconds);
+    return buf;
+}
+
+Statements::Statements(const std::string& schema_name) : schema(schema_name), qschema(quote_ident(schema_name)) {
+    const std::string S = qschema + ".";
+    const std::string in_queue =
+        "($1::text IS NULL OR queue_id = (SELECT q.id FROM " + S + "queues q WHERE q.queue_name = $1::text))";
+    const std::string msg_cols =
+        "id, queue_id, payload::text AS payload, vt, enqueued_at, read_ct, dequeued_at, "
+        "producer_worker_id, consumer_worker_id";
+    const std::string arch_cols = msg_cols + ", archived_at, dead_letter";
+
+    create_schema = "CREATE SCHEMA IF NOT EXISTS " + qschema;
+    create_extension = "CREATE EXTENSION IF NOT EXISTS pgqrs SCHEMA " + qschema;
+    drop_extension = "DROP EXTENSION IF EXISTS pgqrs CASCADE";
+    drop_schema = "DROP SCHEMA IF EXISTS " + qschema + " RESTRICT";
+    extension_info =
+        "SELECT e.extversion, n.nspname FROM pg_catalog.pg_extension e "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pgqrs'";
+    verify = "SELECT " + S + "verify()";
+    version = "SELECT " + S + "\"version\"()";
+    grant_access = "SELECT " + S + "grant_access($1::name, $2::text)";
+
+    create_queue = "SELECT * FROM " + S + "create_queue($1::text, $2::int)";
+    set_max_attempts = "SELECT * FROM " + S + "set_max_attempts($1::text, $2::int)";
+    get_queue = "SELECT * FROM " + S + "get_queue($1::text)";
+    list_queues = "SELECT * FROM " + S + "list_queues()";
+    delete_queue = "SELECT " + S + "delete_queue($1::text, $2::boolean)";
+    purge_queue = "SELECT " + S + "purge_queue($1::text)";
+    purge_archive = "SELECT " + S + "purge_archive($1::text, $2::interval)";
+
+    enqueue = "SELECT " + S + "enqueue($1::text, $2::jsonb, $3::int, $4::bigint)";
+    enqueue_batch =
+        "SELECT r.id FROM " + S + "enqueue_batch($1::text, ARRAY(SELECT t.e FROM "
+        "pg_catalog.jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY t.n), "
+        "$3::int, $4::bigint) WITH ORDINALITY AS r(id, n) ORDER BY r.n";
+
+    dequeue = "SELECT " + msg_cols + " FROM " + S + "dequeue($1::text, $2::int, $3::int, $4::bigint)";
+    dequeue_default_lock =
+        "SELECT " + msg_cols + " FROM " + S + "dequeue($1::text, $2::int, worker_id => $3::bigint)";
+    dequeue_wait = "SELECT " + msg_cols + " FROM " + S +
+                   "dequeue_wait($1::text, $2::int, $3::int, $4::bigint, $5::int)";
+    dequeue_wait_default_lock = "SELECT " + msg_cols + " FROM " + S +
+                                "dequeue_wait($1::text, $2::int, worker_id => $3::bigint, wait_seconds => $4::int)";
+    archive = "SELECT " + S + "archive($1::bigint, $2::bigint, $3::int)";
+    archive_batch = "SELECT r.id FROM " + S + "archive_batch($1::bigint[], $2::bigint, $3::int[]) AS r(id)";
+    delete_message = "SELECT " + S + "\"delete\"($1::bigint, $2::bigint, $3::int)";
+    delete_batch = "SELECT r.id FROM " + S + "delete_batch($1::bigint[], $2::bigint, $3::int[]) AS r(id)";
+    extend_visibility = "SELECT " + S + "extend_visibility($1::bigint, $2::int, $3::bigint, $4::int)";
+    release = "SELECT " + S + "\"release\"($1::bigint[], $2::bigint, $3::int[])";
+    release_worker_messages =
+        "SELECT " + S + "\"release\"(COALESCE(pg_catalog.array_agg(m.id ORDER BY m.id), '{}'), $1::bigint, "
+        "COALESCE(pg_catalog.array_agg(m.read_ct ORDER BY m.id), '{}')) FROM " + S +
+        "worker_messages($1::bigint) m";
+
+    register_worker = "SELECT * FROM " + S + "register_worker($1::text, $2::int, $3::text)";
+    get_worker = "SELECT * FROM " + S + "get_worker($1::bigint)";
+    list_workers = "SELECT * FROM " + S + "list_workers($1::text)";
+    heartbeat = "SELECT " + S + "heartbeat($1::bigint)";
+    suspend_worker = "SELECT * FROM " + S + "suspend_worker($1::bigint)";
+    resume_worker = "SELECT * FROM " + S + "resume_worker($1::bigint)";
+    shutdown_worker = "SELECT * FROM " + S + "shutdown_worker($1::bigint)";
+    worker_status = "SELECT " + S + "worker_status($1::bigint)";
+    worker_messages = "SELECT " + msg_cols + " FROM " + S + "worker_messages($1::bigint)";
+    delete_worker = "SELECT " + S + "delete_worker($1::bigint)";
+    purge_old_workers = "SELECT " + S + "purge_old_workers($1::interval)";
+    reclaim_messages = "SELECT " + S + "reclaim_messages($1::text, $2::interval)";
+
+    dlq = "SELECT " + arch_cols + " FROM " + S + "dlq($1::text)";
+    replay_dlq = "SELECT " + S + "replay_dlq($1::text, $2::bigint[])";
+
+    queue_metrics = "SELECT * FROM " + S + "queue_metrics($1::text)";
+    all_queues_metrics = "SELECT * FROM " + S + "all_queues_metrics()";
+    system_stats = "SELECT * FROM " + S + "system_stats()";
+    worker_stats = "SELECT * FROM " + S + "worker_stats($1::text)";
+    worker_health = "SELECT * FROM " + S + "worker_health($1::text, $2::interval)";
+
+    queues_count = "SELECT pg_catalog.count(*) FROM " + S + "queues";
+    queues_list = "SELECT * FROM " + S + "queues ORDER BY id";
+    queues_get = "SELECT * FROM " + S + "queues WHERE id = $1::bigint";
+    workers_count = "SELECT pg_catalog.count(*) FROM " + S + "workers WHERE " + in_queue;
+    workers_list = "SELECT * FROM " + S + "workers WHERE " + in_queue + " ORDER BY id";
+    workers_get = "SELECT * FROM " + S + "workers WHERE id = $1::bigint";
+    messages_count = "SELECT pg_catalog.count(*) FROM " + S + "messages WHERE " + in_queue;
+    messages_list = "SELECT " + msg_cols + " FROM " + S + "messages WHERE " + in_queue +
+                    " ORDER BY id LIMIT $2::bigint";
+    messages_get = "SELECT " + msg_cols + " FROM " + S + "messages WHERE id = $1::bigint";
+    archive_count = "SELECT pg_catalog.count(*) FROM " + S + "archive WHERE " + in_queue;
+    archive_list = "SELECT " + arch_cols + " FROM " + S + "archive WHERE " + in_queue +
+                   " ORDER BY id LIMIT $2::bigint";
+    archive_get = "SELECT " + arch_cols + " FROM " + S + "archive WHERE id = $1::bigint";
+}
+
+}  // namespace pgqrs

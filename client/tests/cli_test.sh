@@ -1,0 +1,131 @@
+#!/bin/bash
+# Runs the pgqrs CLI against the test server and checks output and exit codes.
+set -u
+: "${PGQRS_TEST_DSN:?PGQRS_TEST_DSN is not set}"
+BIN=$1
+export PGQRS_DSN=$PGQRS_TEST_DSN
+Q="cli_$$_$(date +%s)"
+failures=0
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# run NAME EXPECTED_RC ARGS...: runs the CLI, keeps stdout/stderr in $OUT/$ERR
+run() {
+    local name=$1 want=$2
+    shift 2
+    "$BIN" "$@" >"$TMP/out" 2>"$TMP/err"
+    local rc=$?
+    OUT=$(cat "$TMP/out")
+    ERR=$(cat "$TMP/err")
+    if [ "$rc" != "$want" ]; then
+        echo "FAIL $name: exit $rc, wanted $want; stderr: $ERR"
+        failures=$((failures + 1))
+    fi
+}
+# contains NAME TEXT: fails when the last output does not contain the text
+contains() {
+    if ! grep -qF -- "$2" <<<"$OUT$ERR"; then
+        echo "FAIL $1: output lacks '$2': $OUT $ERR"
+        failures=$((failures + 1))
+    fi
+}
+# json NAME TEXT: the same check on compact JSON output
+json() {
+    contains "$1" "$2"
+}
+
+run install 0 install
+run verify 0 verify
+contains verify ": ok"
+run create 0 queue create "$Q"
+contains create "$Q"
+run create-dup 1 queue create "$Q"
+contains create-dup "already exists"
+[ "$(wc -l <<<"$ERR")" = 1 ] || { echo "FAIL create-dup: error is not one line"; failures=$((failures + 1)); }
+run create-bad 1 queue create "bad name"
+contains create-bad "invalid queue name"
+run list 0 queue list
+contains list "queue_name"
+contains list "$Q"
+run list-json 0 --format json queue list
+json list-json "\"queue_name\":\"$Q\""
+run get 0 --format json queue get "$Q"
+json get "\"queue_name\":\"$Q\""
+run get-missing 1 queue get "nope_$Q"
+contains get-missing "does not exist"
+
+run enqueue 0 --format json message enqueue "$Q" '{"k":1}'
+json enqueue '"id":'
+ID=$(sed -E 's/.*"id":([0-9]+).*/\1/' <<<"$OUT")
+run enqueue-delay 0 message enqueue "$Q" '{"k":2}' --delay 3600
+run enqueue-bad 1 message enqueue "$Q" '[1]'
+contains enqueue-bad "JSON object"
+printf '{"b":1}\n\n{"b":2}\n{"b":3}\n' >"$TMP/lines"
+run batch-file 0 --format json message enqueue-batch "$Q" --file "$TMP/lines"
+json batch-file '"ids":['
+printf '{"s":1}\n{"s":2}\n' | "$BIN" --format json message enqueue-batch "$Q" >"$TMP/out" 2>&1
+grep -q '"ids":\[' "$TMP/out" || { echo "FAIL batch-stdin: $(cat "$TMP/out")"; failures=$((failures + 1)); }
+printf '{"s":1}\nnope\n' >"$TMP/bad"
+run batch-bad 1 message enqueue-batch "$Q" --file "$TMP/bad"
+contains batch-bad "line 2"
+run count 0 --format json message count "$Q"
+json count '"count":7'
+run count-missing 1 message count "nope_$Q"
+run get-msg 0 --format json message get "$ID"
+json get-msg '"payload":{"k":1}'
+run dequeue 0 --format json message dequeue "$Q" --batch 2 --lock 60
+json dequeue "\"id\":$ID"
+json dequeue '"read_ct":1'
+run archive 0 --format json message archive "$ID"
+json archive '"archived":true'
+run get-archived 0 --format json message get "$ID"
+json get-archived '"dead_letter":false'
+run dequeue-table 0 message dequeue "$Q"
+contains dequeue-table "payload"
+DID=$(awk 'NR==3 {print $1}' <<<"$OUT")
+run delete 0 --format json message delete "$DID"
+json delete '"deleted":true'
+run metrics 0 --format json queue metrics "$Q"
+json metrics '"archived_messages":1'
+run metrics-all 0 queue metrics
+contains metrics-all "$Q"
+run mlist 0 message list "$Q" --limit 2
+contains mlist "read_ct"
+
+run archive-list 0 --format json archive list "$Q"
+json archive-list "\"id\":$ID"
+run archive-count 0 --format json archive count "$Q"
+json archive-count '"count":1'
+run archive-purge 0 --format json archive purge "$Q"
+json archive-purge '"purged":1'
+run dlq-list 0 dlq list "$Q"
+contains dlq-list "(no rows)"
+run dlq-replay 0 --format json dlq replay "$Q"
+json dlq-replay '"replayed":0'
+
+run workers 0 worker list
+run wstats 0 --format json worker stats "$Q"
+json wstats "\"queue_name\":\"$Q\""
+run whealth 0 --format json worker health
+run wget-missing 1 worker get 987654321
+contains wget-missing "does not exist"
+run wpurge 0 --format json worker purge --older-than "1 hour"
+json wpurge '"purged":'
+run grant-bad 1 grant "no_role_$$" producer
+run stats 0 --format json stats
+json stats '"total_queues":'
+
+run purge 0 --format json queue purge "$Q"
+json purge '"purged":'
+run delete-q 0 --format json queue delete "$Q"
+json delete-q '"deleted":true'
+run no-cmd 2
+run bad-format 2 --format xml queue list
+run no-dsn 1 --dsn "host=127.0.0.1 port=1 connect_timeout=2" queue list
+[ "$(wc -l <<<"$ERR")" = 1 ] || { echo "FAIL no-dsn: error is not one line: $ERR"; failures=$((failures + 1)); }
+
+if [ "$failures" -ne 0 ]; then
+    echo "$failures CLI check(s) failed"
+    exit 1
+fi
+echo "CLI checks passed"
