@@ -15,32 +15,44 @@ extern "C" {
 using namespace pgqrs;
 
 // Claims the oldest visible messages, walking the (queue_id, vt, id) index in
-// order (the queue is a scalar subquery so the plan can use it). Those already delivered max_attempts
-// times are dead-lettered (moved to the archive) instead of delivered; each of
-// them comes back as a row of NULLs so the caller can claim again.
+// order (the queue is a scalar subquery so the scan can use it), and leases
+// them. A claimed message already delivered max_attempts times is left as it
+// was instead: it comes back with its old dequeued_at, the caller tells it
+// from the leased ones (dequeued_at = $5) and dead-letters it. The rows are
+// updated through id = ANY (array) so the plan stays an index probe whatever
+// batch size the generic plan assumes.
 static Statement claim_messages = {
     "WITH q AS (SELECT id, max_attempts FROM queues WHERE queue_name = $1 "
     "           AND ($4 IS NULL OR EXISTS "
     "               (SELECT FROM workers w WHERE w.id = $4 AND w.status = 'ready'))), "
-    "claimed AS (SELECT m.id, m.read_ct >= (SELECT max_attempts FROM q) AS exhausted "
-    "            FROM messages m WHERE m.queue_id = (SELECT id FROM q) AND m.vt <= $5 "
+    "claimed AS (SELECT m.id FROM messages m "
+    "            WHERE m.queue_id = (SELECT id FROM q) AND m.vt <= $5 "
     "            ORDER BY m.vt, m.id LIMIT $2 FOR UPDATE SKIP LOCKED), "
-    "dead AS (DELETE FROM messages m USING claimed c WHERE m.id = c.id AND c.exhausted "
-    "         RETURNING m.*), "
-    "buried AS (INSERT INTO archive (id, queue_id, payload, vt, enqueued_at, read_ct, "
-    "             dequeued_at, producer_worker_id, consumer_worker_id, dead_letter) "
-    "           SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "             producer_worker_id, consumer_worker_id, true FROM dead RETURNING id), "
-    "leased AS (UPDATE messages m SET vt = $3, read_ct = m.read_ct + 1, dequeued_at = $5, "
-    "             consumer_worker_id = $4 "
-    "           FROM claimed c WHERE m.id = c.id AND NOT c.exhausted RETURNING m.*) "
-    "(SELECT * FROM leased ORDER BY id) "
-    "UNION ALL SELECT (NULL::messages).* FROM buried",
+    "leased AS (UPDATE messages m SET "
+    "  vt = CASE WHEN m.read_ct < q.max_attempts THEN $3 ELSE m.vt END, "
+    "  read_ct = CASE WHEN m.read_ct < q.max_attempts THEN m.read_ct + 1 ELSE m.read_ct END, "
+    "  dequeued_at = CASE WHEN m.read_ct < q.max_attempts THEN $5 ELSE m.dequeued_at END, "
+    "  consumer_worker_id = CASE WHEN m.read_ct < q.max_attempts THEN $4 "
+    "                            ELSE m.consumer_worker_id END "
+    "FROM q WHERE m.id = ANY (ARRAY(SELECT id FROM claimed)) RETURNING m.*) "
+    "SELECT * FROM leased ORDER BY id",
     5, {TEXTOID, INT4OID, TIMESTAMPTZOID, INT8OID, TIMESTAMPTZOID}};
+
+// Moves exhausted messages (claimed and locked by this transaction) to the archive.
+static Statement bury_messages = {
+    "WITH dead AS (DELETE FROM messages WHERE id = ANY ($1) RETURNING *) "
+    "INSERT INTO archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
+    "  producer_worker_id, consumer_worker_id, dead_letter) "
+    "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
+    "  producer_worker_id, consumer_worker_id, true FROM dead",
+    1, {INT8ARRAYOID}};
 
 // When the next message of a queue becomes visible: a delayed message or a lease ending.
 static Statement next_visible = {
     "SELECT min(vt) FROM messages WHERE queue_id = $1 AND vt > $2", 2, {INT8OID, TIMESTAMPTZOID}};
+
+// Position of dequeued_at in a messages row (1-based, as sql/pgqrs.sql declares it).
+constexpr int message_dequeued_at_column = 7;
 
 // A dequeue that dead-letters its whole claim tries again, this many times at most.
 constexpr int max_claim_rounds = 8;
@@ -79,22 +91,27 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
     int32 wanted = a.batch_size;
     int delivered = 0;
     for (int round = 0; round < max_claim_rounds && wanted > 0; round++) {
+        Datum leased_at = seconds_from_now(0);
         Datum args[5] = {a.name, Int32GetDatum(wanted), seconds_from_now(a.lock_seconds),
-                         a.worker_id, seconds_from_now(0)};
+                         a.worker_id, leased_at};
         uint64 rows = exec(claim_messages, args, a.has_worker ? "     " : "   n ");
-        int buried = 0;
+        Datum *exhausted = static_cast<Datum *>(palloc(sizeof(Datum) * (rows + 1)));
+        int nexhausted = 0;
         for (uint64 row = 0; row < rows; row++) {
-            bool is_dead_marker;
-            column(row, 1, &is_dead_marker);
-            if (is_dead_marker)
-                buried++;
-            else
+            bool never_leased;
+            Datum dequeued_at = column(row, message_dequeued_at_column, &never_leased);
+            if (!never_leased && DatumGetTimestampTz(dequeued_at) == DatumGetTimestampTz(leased_at))
                 append_row(fcinfo, row);
+            else
+                exhausted[nexhausted++] = column(row, 1);
         }
-        delivered += static_cast<int>(rows) - buried;
-        wanted -= static_cast<int32>(rows) - buried;
-        if (buried == 0)
+        delivered += static_cast<int>(rows) - nexhausted;
+        wanted -= static_cast<int32>(rows) - nexhausted;
+        if (nexhausted == 0)
             break;
+        Datum ids = PointerGetDatum(
+            construct_array(exhausted, nexhausted, INT8OID, 8, true, TYPALIGN_DOUBLE));
+        exec(bury_messages, &ids, " ");
     }
     if (delivered == 0 && diagnose) {
         find_queue(a.name);

@@ -27,7 +27,10 @@ void end_call()
 uint64 exec(Statement &st, const Datum *values, const char *nulls, long count)
 {
     if (st.plan == nullptr) {
-        SPIPlanPtr plan = SPI_prepare(st.sql, st.nargs, st.argtypes);
+        // Always the generic plan: our statements are written for index paths
+        // that do not depend on the values, and replanning per call would cost
+        // more than the statement itself.
+        SPIPlanPtr plan = SPI_prepare_cursor(st.sql, st.nargs, st.argtypes, CURSOR_OPT_GENERIC_PLAN);
         if (plan == nullptr)
             elog(ERROR, "pgqrs: could not prepare statement: %s",
                  SPI_result_code_string(SPI_result));
