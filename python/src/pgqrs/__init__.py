@@ -1,0 +1,72 @@
+"""pgqrs: an async Python client for the pgqrs durable message queue in PostgreSQL.
+
+The connection is the C++ client's non-blocking libpq core (``pgqrs._core``),
+driven by the asyncio event loop: no threads; concurrent calls on one object
+are pipelined on its connection.
+"""
+
+from .admin import Admin
+from .consumer import Consumer
+from .errors import (
+    ClosedError,
+    ExtensionNotAvailableError,
+    InvalidInputError,
+    MessageNotFoundError,
+    NotFoundError,
+    NotInstalledError,
+    PayloadError,
+    PgqrsConnectionError,
+    PgqrsError,
+    QueueExistsError,
+    QueueNotFoundError,
+    StateError,
+    WorkerError,
+    WorkerNotFoundError,
+)
+from .producer import Producer
+from .tables import Archive, Messages, Queues, Workers
+from .types import (
+    ArchivedMessage,
+    QueueInfo,
+    QueueMessage,
+    QueueMetrics,
+    SystemStats,
+    WorkerHealth,
+    WorkerInfo,
+    WorkerStats,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Admin",
+    "ArchivedMessage",
+    "Archive",
+    "ClosedError",
+    "Consumer",
+    "ExtensionNotAvailableError",
+    "InvalidInputError",
+    "MessageNotFoundError",
+    "Messages",
+    "NotFoundError",
+    "NotInstalledError",
+    "PayloadError",
+    "PgqrsConnectionError",
+    "PgqrsError",
+    "Producer",
+    "QueueExistsError",
+    "QueueInfo",
+    "QueueMessage",
+    "QueueMetrics",
+    "QueueNotFoundError",
+    "Queues",
+    "StateError",
+    "SystemStats",
+    "WorkerError",
+    "WorkerHealth",
+    "WorkerInfo",
+    "WorkerNotFoundError",
+    "WorkerStats",
+    "Workers",
+    "__version__",
+]

@@ -1,0 +1,118 @@
+"""What Admin, Producer and Consumer share: a lazy connection, the schema, closing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import TypeVar
+
+from ._connection import Connection
+from ._params import decode_json, quote_ident
+from .errors import ClosedError, InvalidInputError
+from .types import from_row
+
+_T = TypeVar("_T")
+_Self = TypeVar("_Self", bound="Client")
+
+DEFAULT_SCHEMA = "pgqrs"
+
+
+class Client:
+    """A connection to one database and the pgqrs schema in it. Building one needs
+    no event loop and does not connect: the first awaited call does."""
+
+    def __init__(
+        self, dsn: str, *, schema: str | None = None, connect_timeout: float | None = 30.0
+    ) -> None:
+        if not isinstance(dsn, str):
+            raise InvalidInputError(f"dsn must be a str, not {type(dsn).__name__}")
+        self._dsn = dsn
+        self._schema = DEFAULT_SCHEMA if schema is None else schema
+        self._s = quote_ident(self._schema)
+        self._conn = Connection(dsn, connect_timeout)
+        self._closed = False
+
+    @property
+    def schema(self) -> str:
+        """The schema holding the pgqrs tables and functions."""
+        return self._schema
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._closed
+
+    async def close(self) -> None:
+        """Closes the connection; later calls raise :class:`ClosedError`."""
+        self._closed = True
+        self._conn.close()
+
+    async def __aenter__(self: _Self) -> _Self:
+        self._check_open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ClosedError(f"{type(self).__name__} is closed")
+
+    # -- statements ---------------------------------------------------------
+
+    async def _execute(self, sql: str, params: Sequence[str | None] = ()) -> list[tuple[str | None, ...]]:
+        """Runs a statement; ``{s}`` in sql is the quoted schema."""
+        self._check_open()
+        _columns, rows = await self._conn.execute(sql.format(s=self._s), params)
+        return rows
+
+    async def _scalar(self, sql: str, params: Sequence[str | None] = ()) -> str | None:
+        """The first column of the first row (None when no row or NULL)."""
+        rows = await self._execute(sql, params)
+        return rows[0][0] if rows else None
+
+    async def _scalars(self, sql: str, params: Sequence[str | None] = ()) -> list[str | None]:
+        """The first column of every row."""
+        return [row[0] for row in await self._execute(sql, params)]
+
+    async def _objects(self, cls: type[_T], sql: str, params: Sequence[str | None] = ()) -> list[_T]:
+        """Rows whose first column is a JSON object, as instances of cls."""
+        return [from_row(cls, decode_json(value)) for value in await self._scalars(sql, params)]
+
+    async def _object(self, cls: type[_T], sql: str, params: Sequence[str | None] = ()) -> _T | None:
+        """The first row as an instance of cls, or None."""
+        objects = await self._objects(cls, sql, params)
+        return objects[0] if objects else None
+
+    async def _one(self, cls: type[_T], sql: str, params: Sequence[str | None] = ()) -> _T:
+        """The one row a function returning a composite always gives."""
+        obj = await self._object(cls, sql, params)
+        if obj is None:
+            raise RuntimeError("the server returned no row")
+        return obj
+
+    async def _timestamp(self, call: str, params: Sequence[str | None] = ()) -> datetime | None:
+        """A function returning timestamptz, as an aware datetime (None for NULL)."""
+        value = decode_json(await self._scalar("SELECT pg_catalog.to_json({s}." + call + ")::text", params))
+        return None if value is None else datetime.fromisoformat(value)
+
+    def _rowjson(self, call: str) -> str:
+        """``SELECT row_to_json(r)::text FROM {s}.call r`` for a function call."""
+        return "SELECT pg_catalog.row_to_json(r)::text FROM {s}." + call + " r"
+
+
+def as_int(value: str | None) -> int:
+    """An integer column (0 for NULL)."""
+    return 0 if value is None else int(value)
+
+
+def as_bool(value: str | None) -> bool:
+    """A boolean column."""
+    return value == "t"
+

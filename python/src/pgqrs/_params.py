@@ -1,0 +1,82 @@
+"""Python values to the text parameters of the SQL API, and payload checks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from .errors import InvalidInputError, PayloadError
+
+
+def encode_payload(payload: object) -> str:
+    """The JSON text of a payload; raises PayloadError (nothing is sent) when it is
+    not a mapping of JSON-serialisable values."""
+    if not isinstance(payload, Mapping):
+        raise PayloadError(
+            f"payload must be a dict (a JSON object), not {type(payload).__name__}"
+        )
+    try:
+        return json.dumps(payload, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise PayloadError(f"payload is not JSON-serialisable: {exc}") from None
+
+
+def encode_payloads(payloads: Iterable[object]) -> str:
+    """A JSON array of payloads, each checked as by :func:`encode_payload`."""
+    if isinstance(payloads, (str, bytes, Mapping)):
+        raise PayloadError("payloads must be a list of dicts")
+    return "[" + ",".join(encode_payload(p) for p in payloads) + "]"
+
+
+def integer(value: object, name: str) -> str:
+    """An int parameter; bool and other types are rejected before anything is sent."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInputError(f"{name} must be an int, not {type(value).__name__}")
+    return str(value)
+
+
+def optional_integer(value: object, name: str) -> str | None:
+    """An int parameter or NULL."""
+    return None if value is None else integer(value, name)
+
+
+def text(value: object, name: str) -> str:
+    """A text parameter (a queue name, a hostname)."""
+    if not isinstance(value, str):
+        raise InvalidInputError(f"{name} must be a str, not {type(value).__name__}")
+    return value
+
+
+def seconds(value: object, name: str) -> str:
+    """A duration (seconds as int/float, or a timedelta) as a float parameter."""
+    if isinstance(value, timedelta):
+        return repr(value.total_seconds())
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidInputError(f"{name} must be seconds or a timedelta, not {type(value).__name__}")
+    return repr(float(value))
+
+
+def id_array(values: Iterable[object], name: str) -> str:
+    """A bigint[] literal such as ``{1,2,3}``."""
+    if isinstance(values, (str, bytes)):
+        raise InvalidInputError(f"{name} must be a list of ints")
+    return "{" + ",".join(integer(v, name) for v in values) + "}"
+
+
+def optional_int_array(values: Iterable[int | None]) -> str:
+    """An int[] literal whose elements may be NULL."""
+    return "{" + ",".join("NULL" if v is None else str(int(v)) for v in values) + "}"
+
+
+def quote_ident(name: str) -> str:
+    """A SQL identifier, always quoted."""
+    if not isinstance(name, str) or not name or "\x00" in name:
+        raise InvalidInputError(f"invalid schema name {name!r}")
+    return '"' + name.replace('"', '""') + '"'
+
+
+def decode_json(value: str | None) -> Any:
+    """A JSON column value."""
+    return None if value is None else json.loads(value)

@@ -1,0 +1,154 @@
+"""Value types returned by pgqrs: one frozen dataclass per row shape of the SQL API."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
+
+
+def _parse_time(value: Any) -> datetime | None:
+    """A timestamptz as JSON text (ISO 8601 with offset) to an aware datetime."""
+    if value is None:
+        return None
+    return datetime.fromisoformat(value)
+
+
+def from_row(cls: type[_T], row: dict[str, Any]) -> _T:
+    """Builds cls from a row_to_json object; timestamps become datetimes."""
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        value = row.get(f.name)
+        if "datetime" in str(f.type):
+            value = _parse_time(value)
+        values[f.name] = value
+    return cls(**values)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class QueueInfo:
+    """A queue (a row of ``queues``)."""
+
+    id: int
+    queue_name: str
+    created_at: datetime
+    max_attempts: int = 5
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class QueueMessage:
+    """A message (a row of ``messages``); ``read_ct`` is the delivery attempt."""
+
+    id: int
+    queue_id: int
+    payload: dict[str, Any]
+    vt: datetime
+    enqueued_at: datetime
+    read_ct: int
+    dequeued_at: datetime | None
+    producer_worker_id: int | None
+    consumer_worker_id: int | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ArchivedMessage:
+    """An archived or dead-lettered message (a row of ``archive``), with its original id."""
+
+    id: int
+    queue_id: int
+    payload: dict[str, Any]
+    vt: datetime
+    enqueued_at: datetime
+    read_ct: int
+    dequeued_at: datetime | None
+    producer_worker_id: int | None
+    consumer_worker_id: int | None
+    archived_at: datetime
+    dead_letter: bool
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WorkerInfo:
+    """A producer or consumer (a row of ``workers``)."""
+
+    id: int
+    hostname: str
+    port: int
+    queue_id: int | None
+    started_at: datetime
+    heartbeat_at: datetime
+    shutdown_at: datetime | None
+    status: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class QueueMetrics:
+    """Message counts of one queue."""
+
+    queue_name: str
+    total_messages: int
+    pending_messages: int
+    locked_messages: int
+    delayed_messages: int
+    archived_messages: int
+    dead_messages: int
+    oldest_pending_at: datetime | None
+    newest_enqueued_at: datetime | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SystemStats:
+    """Counts over all queues and workers."""
+
+    total_queues: int
+    total_workers: int
+    ready_workers: int
+    suspended_workers: int
+    stopped_workers: int
+    total_messages: int
+    locked_messages: int
+    archived_messages: int
+    dead_messages: int
+    schema_version: str | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WorkerStats:
+    """Worker counts of one queue."""
+
+    queue_name: str
+    total_workers: int
+    ready_workers: int
+    suspended_workers: int
+    stopped_workers: int
+    messages_held: int
+    oldest_heartbeat_at: datetime | None
+    newest_heartbeat_at: datetime | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WorkerHealth:
+    """One worker's liveness: healthy when its heartbeat is recent enough."""
+
+    worker_id: int
+    hostname: str
+    port: int
+    queue_name: str | None
+    status: str
+    heartbeat_at: datetime
+    healthy: bool
+    messages_held: int
+
+
+__all__ = [
+    "ArchivedMessage",
+    "QueueInfo",
+    "QueueMessage",
+    "QueueMetrics",
+    "SystemStats",
+    "WorkerHealth",
+    "WorkerInfo",
+    "WorkerStats",
+]

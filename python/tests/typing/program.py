@@ -1,0 +1,203 @@
+"""A fully annotated program using every public class and method of pgqrs.
+
+``mypy --strict`` must accept it (tests/test_typing.py), and it runs against a
+real database: ``main(dsn)``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pgqrs
+from pgqrs import (
+    Admin,
+    ArchivedMessage,
+    Archive,
+    ClosedError,
+    Consumer,
+    ExtensionNotAvailableError,
+    InvalidInputError,
+    MessageNotFoundError,
+    Messages,
+    NotFoundError,
+    NotInstalledError,
+    PayloadError,
+    PgqrsConnectionError,
+    PgqrsError,
+    Producer,
+    QueueExistsError,
+    QueueInfo,
+    QueueMessage,
+    QueueMetrics,
+    QueueNotFoundError,
+    Queues,
+    StateError,
+    SystemStats,
+    WorkerError,
+    WorkerHealth,
+    WorkerInfo,
+    WorkerNotFoundError,
+    WorkerStats,
+    Workers,
+)
+
+ERRORS: tuple[type[PgqrsError], ...] = (
+    ClosedError,
+    ExtensionNotAvailableError,
+    InvalidInputError,
+    MessageNotFoundError,
+    NotFoundError,
+    NotInstalledError,
+    PayloadError,
+    PgqrsConnectionError,
+    QueueExistsError,
+    QueueNotFoundError,
+    StateError,
+    WorkerError,
+    WorkerNotFoundError,
+)
+
+
+async def admin_calls(admin: Admin) -> None:
+    await admin.install()
+    await admin.verify()
+    version: str = await admin.version()
+    assert version
+    info: QueueInfo = await admin.create_queue("typed", max_attempts=3)
+    same: QueueInfo = await admin.get_queue(info.queue_name)
+    assert same.id == info.id and isinstance(info.created_at, datetime)
+    try:
+        await admin.create_queue("typed")
+    except QueueExistsError as exc:
+        state: str = exc.sqlstate
+        assert state == "42710"
+    updated: QueueInfo = await admin.set_max_attempts("typed", 4)
+    assert updated.max_attempts == 4
+    queues: list[QueueInfo] = await admin.list_queues()
+    assert queues
+    await admin.create_queue("scratch")
+    purged: int = await admin.purge_queue("scratch")
+    archived_purged: int = await admin.purge_archive("scratch", older_than=timedelta(days=1))
+    assert purged == 0 and archived_purged == 0
+    assert await admin.purge_archive("scratch") == 0
+    deleted: bool = await admin.delete_queue("scratch", force=True)
+    assert deleted
+    metrics: QueueMetrics = await admin.queue_metrics("typed")
+    every: list[QueueMetrics] = await admin.all_queues_metrics()
+    stats: SystemStats = await admin.system_stats()
+    assert metrics.total_messages >= 0 and every and stats.total_queues >= 1
+
+
+async def producer_calls(dsn: str) -> list[int]:
+    async with Producer(dsn, "typed", "typed-host", 1, heartbeat_interval=30.0) as producer:
+        one: int = await producer.enqueue({"n": 1})
+        later: int = await producer.enqueue_delayed({"n": 2}, 3600)
+        more: list[int] = await producer.enqueue_batch([{"n": 3}, {"n": 4}], delay_seconds=0)
+        payload: dict[str, Any] = {"n": 5}
+        five: int = await producer.enqueue(payload, delay_seconds=0)
+        beat: datetime = await producer.heartbeat()
+        status: str = await producer.status()
+        me: WorkerInfo = await producer.worker()
+        suspended: WorkerInfo = await producer.suspend()
+        resumed: WorkerInfo = await producer.resume()
+        assert beat and status == "ready" and me.id == producer.worker_id
+        assert suspended.status == "suspended" and resumed.status == "ready"
+        assert producer.queue == "typed" and producer.hostname == "typed-host" and producer.port == 1
+        assert producer.schema == "pgqrs" and not producer.closed
+        return [one, later, five, *more]
+
+
+async def consumer_calls(dsn: str) -> None:
+    consumer = Consumer(dsn, "typed", "typed-host", 2, lock_seconds=30)
+    messages: list[QueueMessage] = await consumer.dequeue()
+    batch: list[QueueMessage] = await consumer.dequeue_batch(10, lock_seconds=60)
+    nothing: list[QueueMessage] = await consumer.dequeue_wait(1, lock_seconds=30, wait_seconds=0)
+    assert nothing == []
+    first: QueueMessage = messages[0]
+    payload: dict[str, Any] = first.payload
+    attempt: int = first.read_ct
+    assert payload and attempt == 1
+    vt: datetime | None = await consumer.extend_visibility(first.id, 90)
+    assert vt is not None
+    done: bool = await consumer.archive(first.id)
+    gone: bool = await consumer.delete(batch[0].id)
+    archived: list[int] = await consumer.archive_batch([batch[1].id])
+    removed: list[int] = await consumer.delete_batch([batch[2].id])
+    released: int = await consumer.release([m.id for m in batch[3:]])
+    assert done and gone and archived and removed and released >= 0
+    stopped: WorkerInfo = await consumer.shutdown()
+    assert stopped.status == "stopped"
+    await consumer.close()
+    try:
+        await consumer.dequeue()
+    except ClosedError:
+        pass
+
+
+async def table_calls(admin: Admin) -> None:
+    queues: Queues = admin.get_queues()
+    workers: Workers = await admin.get_workers()
+    messages: Messages = admin.get_messages()
+    archive: Archive = admin.get_archive()
+    queue_count: int = await queues.count()
+    queue_list: list[QueueInfo] = await queues.list()
+    one_queue: QueueInfo = await queues.get(queue_list[0].id)
+    worker_list: list[WorkerInfo] = await workers.list("typed")
+    one_worker: WorkerInfo = await workers.get(worker_list[0].id)
+    message_list: list[QueueMessage] = await messages.list("typed", limit=10)
+    archived: list[ArchivedMessage] = await archive.list("typed")
+    one_archived: ArchivedMessage = await archive.get(archived[0].id)
+    counts: list[int] = [await workers.count(), await messages.count("typed"), await archive.count()]
+    assert queue_count and one_queue and one_worker and one_archived and counts
+    if message_list:
+        one_message: QueueMessage = await messages.get(message_list[0].id)
+        assert one_message.queue_id == one_queue.id
+
+
+async def worker_admin_calls(admin: Admin, dsn: str) -> None:
+    target = Producer(dsn, "typed", "admin-target", 9, heartbeat_interval=None)
+    await target.heartbeat()  # registers it
+    workers: list[WorkerInfo] = await admin.list_workers("typed")
+    worker_id = workers[-1].id
+    assert worker_id == target.worker_id
+    got: WorkerInfo = await admin.get_worker(worker_id)
+    status: str = await admin.worker_status(worker_id)
+    beat: datetime = await admin.heartbeat(worker_id)
+    held: list[QueueMessage] = await admin.worker_messages(worker_id)
+    wstats: WorkerStats = await admin.worker_stats("typed")
+    health: list[WorkerHealth] = await admin.worker_health("typed", max_age=60)
+    suspended: WorkerInfo = await admin.suspend_worker(worker_id)
+    resumed: WorkerInfo = await admin.resume_worker(worker_id)
+    stopped: WorkerInfo = await admin.shutdown_worker(worker_id)
+    reclaimed: int = await admin.reclaim_messages("typed", older_than=timedelta(minutes=5))
+    dead: list[ArchivedMessage] = await admin.dlq("typed")
+    replayed: int = await admin.replay_dlq("typed", [m.id for m in dead])
+    replayed_all: int = await admin.replay_dlq("typed")
+    removed: bool = await admin.delete_worker(worker_id)
+    purged: int = await admin.purge_old_workers(timedelta(0))
+    assert got and status and beat and wstats and health is not None and held is not None
+    assert suspended and resumed and stopped and reclaimed >= 0 and replayed >= 0
+    assert replayed_all >= 0 and removed and purged >= 0
+    await target.close()
+
+
+async def main(dsn: str) -> None:
+    async with Admin(dsn) as admin:
+        assert admin.schema == "pgqrs"
+        await admin_calls(admin)
+        ids = await producer_calls(dsn)
+        assert len(set(ids)) == 5
+        await consumer_calls(dsn)
+        await table_calls(admin)
+        await worker_admin_calls(admin, dsn)
+        await admin.uninstall()
+    assert pgqrs.__version__
+    assert all(issubclass(e, RuntimeError) for e in ERRORS)
+
+
+if __name__ == "__main__":
+    import asyncio
+    import sys
+
+    asyncio.run(main(sys.argv[1]))
