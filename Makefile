@@ -1,0 +1,113 @@
+# pgqrs: the one entry point. PGXS builds and installs the extension; the other
+# targets drive setup, the throwaway server, tests, clients, benchmarks and the demo.
+#
+# The extension is compiled in build/extension, a VPATH build of this same
+# Makefile (PGQRS_EXTENSION_BUILD set): no pgqrs.so lands at the top level,
+# where Python run from here would import it in place of the pgqrs package.
+
+EXTENSION = pgqrs
+PG_CONFIG ?= pg_config
+EXT_BUILD_DIR = build/extension
+
+ifdef PGQRS_EXTENSION_BUILD
+# --- The extension (PGXS), run inside $(EXT_BUILD_DIR) -----------------------
+src := $(dir $(firstword $(MAKEFILE_LIST)))
+EXTVERSION = $(shell grep default_version $(src)$(EXTENSION).control | sed -E "s/.*'(.*)'/\1/")
+
+MODULE_big = pgqrs
+OBJS = $(patsubst $(src)%.cpp,%.o,$(wildcard $(src)extension/*.cpp))
+DATA = $(patsubst $(src)%,%,$(wildcard $(src)sql/$(EXTENSION)--*--*.sql))
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+
+PG_CPPFLAGS = -I$(src)extension -DPGQRS_VERSION=\"$(EXTVERSION)\"
+PG_CXXFLAGS = -std=c++17 -Wno-register -Wno-missing-field-initializers
+SHLIB_LINK = -lstdc++
+
+# C++ sources are not compiled to LLVM bitcode (no clang needed, no JIT inlining).
+override with_llvm = no
+# Rebuild a .o when a header it includes changes.
+override autodepend = yes
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(src)sql/$(EXTENSION).sql
+	mkdir -p sql && cp $< $@
+
+else
+# --- Everything else, from the top level -------------------------------------
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+EXT_MAKE = $(MAKE) --no-print-directory -C $(EXT_BUILD_DIR) -f $(CURDIR)/Makefile PGQRS_EXTENSION_BUILD=1
+
+.DEFAULT_GOAL := build
+
+# --- Project targets ----------------------------------------------------------
+# setup        Debian packages and the Python venv (.venv); idempotent, fast when done
+# build        compile the extension
+# install-ext  install it into the PostgreSQL of $(PG_CONFIG)
+# test         setup + build + install, then every suite on a throwaway server
+# test-regress / test-isolation   one suite, against the server in PGQRS_DSN
+# demo         the SQL quick start (scripts/demo.sql) on PGQRS_DSN or a throwaway server
+# bench-sql    pgbench: pgqrs vs bare SQL on the same tables (BENCH_SECONDS per cell)
+#
+# The targets that chain steps call $(MAKE) again for each one, so that a fresh
+# machine (no pg_config yet, hence no PGXS above) gets through `setup` first.
+
+.PHONY: setup check-pgxs build install-ext all install clean test test-regress test-isolation test-client test-python demo bench-sql
+
+setup:
+	scripts/setup.sh
+
+# Without pg_config (before `make setup`) PGXS is empty and `all` would do nothing.
+check-pgxs:
+	@test -n "$(PGXS)" || { echo "$(PG_CONFIG) not found: run 'make setup' first" >&2; exit 1; }
+
+build: check-pgxs
+	mkdir -p $(EXT_BUILD_DIR)/extension
+	$(EXT_MAKE) all
+
+install-ext: build
+	$(EXT_MAKE) install
+
+# `make && make install`, the usual way to install an extension, works too
+all: build
+install: install-ext
+clean:
+	rm -rf $(EXT_BUILD_DIR)
+
+test:
+	$(MAKE) setup
+	$(MAKE) build
+	$(MAKE) install-ext
+	MAKE="$(MAKE)" scripts/test.sh
+
+test-regress:
+	scripts/regress.sh sql
+
+test-isolation:
+	scripts/regress.sh isolation
+
+# The client suites, against the server in PGQRS_DSN (scripts/test.sh starts one).
+test-client:
+	cmake -S client -B build/client -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build/client
+	PGQRS_TEST_DSN=$(PGQRS_DSN) ctest --test-dir build/client --output-on-failure
+
+# .venv/bin/pytest, not python -m pytest: nothing from the working directory on sys.path.
+test-python:
+	.venv/bin/pip install --quiet ./python
+	PGQRS_TEST_DSN=$(PGQRS_DSN) .venv/bin/pytest python/tests
+
+demo:
+	$(MAKE) setup
+	$(MAKE) build
+	$(MAKE) install-ext
+	scripts/demo.sh
+
+bench-sql:
+	$(MAKE) setup
+	$(MAKE) build
+	$(MAKE) install-ext
+	bench/sql/run.sh
+
+endif

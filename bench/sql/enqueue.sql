@@ -1,0 +1,2 @@
+-- one message per transaction through pgqrs (autocommit)
+SELECT pgqrs.enqueue('bench', '{"k":"vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv"}'::jsonb);

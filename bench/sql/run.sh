@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# SQL-layer benchmark (make bench-sql): pgbench -M prepared against pgqrs and
+# against bare SQL on tables of the same shape, on one server in one run, for
+# 1 and 4 clients with synchronous_commit on and off. Prints msg/s and the
+# ratios enqueue / bare insert and drain / bare drain.
+#
+# Environment:
+#   PGQRS_DSN       server to use (default: a throwaway cluster started here)
+#   BENCH_SECONDS   seconds per cell (default 5)
+#   BENCH_CLIENTS   client counts (default "1 4")
+#   BENCH_SYNC      synchronous_commit values (default "on off")
+#   BENCH_BATCHES   drain batch sizes (default "1 50")
+#   BENCH_BACKLOG   messages waiting before each drain cell (default 60000 per second of a cell)
+#   BENCH_PG_OPTS   server options of the throwaway cluster
+# pgbench logs and a TSV of the results go to build/bench/sql/. On PGQRS_DSN
+# the run makes queue 'bench' and schema bench_bare, and drops both at the end.
+set -euo pipefail
+shopt -s inherit_errexit   # failures inside $(...) stop the run too
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cd "$here"
+
+seconds=${BENCH_SECONDS:-5}
+clients_list=${BENCH_CLIENTS:-1 4}
+sync_list=${BENCH_SYNC:-on off}
+batch_list=${BENCH_BATCHES:-1 50}
+backlog=${BENCH_BACKLOG:-$((60000 * seconds))}
+pg_opts=${BENCH_PG_OPTS:--c shared_buffers=512MB -c max_wal_size=4GB}
+out=$repo/build/bench/sql
+rm -rf "$out"
+mkdir -p "$out"
+bindir=$("${PG_CONFIG:-pg_config}" --bindir)
+
+# the ~60-byte payload of the enqueue scripts, for filling backlogs
+payload=$(sed -n "s/.*'\({.*}\)'::jsonb.*/\1/p" enqueue.sql)
+
+# --- server -------------------------------------------------------------------
+dsn=${PGQRS_DSN:-}
+own_cluster=
+if [ -z "$dsn" ]; then
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/pgqrs-bench.XXXXXX")
+    chmod 755 "$tmp"   # the server runs as user postgres
+    own_cluster=$tmp/pg
+    dsn=$(PGQRS_PG_OPTS="$pg_opts" "$repo/scripts/pgtmp.sh" start "$own_cluster")
+fi
+cleanup() {
+    if [ -n "$own_cluster" ]; then
+        "$repo/scripts/pgtmp.sh" stop "$own_cluster" >/dev/null 2>&1 || true
+        rm -rf "$tmp"
+    else
+        psql "$dsn" -X -q -o /dev/null -f teardown.sql || true
+    fi
+}
+trap cleanup EXIT
+
+sql() { psql "$dsn" -X -q -At -v ON_ERROR_STOP=1 -c "$1"; }
+
+psql "$dsn" -X -q -o /dev/null -v ON_ERROR_STOP=1 -f setup.sql
+queue_id=$(sql "SELECT id FROM pgqrs.get_queue('bench')")
+
+# --- helpers ------------------------------------------------------------------
+# Before each cell: vacuum what the last cell left and checkpoint (ignored
+# where the role may not), so that cells start alike.
+settle() {
+    sql "VACUUM ANALYZE pgqrs.messages, pgqrs.archive, bench_bare.messages, bench_bare.archive" || true
+    sql "CHECKPOINT" 2>/dev/null || true
+}
+
+# Tops the backlogs up to $backlog visible messages (enqueue_batch takes at most 10000).
+fill() {
+    local have n
+    have=$(sql "SELECT count(*) FROM pgqrs.messages WHERE queue_id = $queue_id AND vt <= now()")
+    while [ "$have" -lt "$backlog" ]; do
+        n=$(( backlog - have < 10000 ? backlog - have : 10000 ))
+        sql "SELECT count(*) FROM pgqrs.enqueue_batch('bench',
+                 (SELECT array_agg('$payload'::jsonb) FROM generate_series(1, $n)))" >/dev/null
+        have=$((have + n))
+    done
+    have=$(sql "SELECT count(*) FROM bench_bare.messages WHERE queue_id = 1 AND vt <= now()")
+    if [ "$have" -lt "$backlog" ]; then
+        sql "INSERT INTO bench_bare.messages (queue_id, payload, vt)
+             SELECT 1, '$payload'::jsonb, now() FROM generate_series(1, $((backlog - have)))"
+    fi
+}
+
+# pgbench SCRIPT CLIENTS SYNC [BATCH] -> "tps transactions" (log in $out)
+pgbench_run() {
+    local script=$1 clients=$2 sync=$3 batch=${4:-1}
+    local log=$out/${script%.sql}-b$batch-c$clients-sync_$sync.log
+    local threads=$(( clients < 2 ? clients : 2 ))
+    PGOPTIONS="-c synchronous_commit=$sync" \
+        "$bindir/pgbench" -M prepared -n -T "$seconds" -c "$clients" -j "$threads" \
+        -D "batch=$batch" -f "$script" "$dsn" >"$log" 2>&1 ||
+        { cat "$log" >&2; echo "bench: pgbench failed ($script)" >&2; return 1; }
+    local tps xacts
+    tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$log" | tail -n 1)
+    xacts=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$log")
+    echo "${tps:-0} ${xacts:-0}"
+}
+
+count() { sql "SELECT count(*) FROM $1"; }
+
+results=$out/results.tsv
+printf 'workload\tbatch\tclients\tsync\tpgqrs_msgs\tbare_msgs\tnote\n' >"$results"
+record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"; }
+progress() { echo "bench: $*" >&2; }
+
+# --- cells ----------------------------------------------------------------------
+for clients in $clients_list; do
+    settle
+    progress "select 1, $clients clients"
+    res=$(pgbench_run select1.sql "$clients" on)
+    record "select 1" 1 "$clients" on "${res% *}" "" ""
+done
+
+for sync in $sync_list; do
+    for clients in $clients_list; do
+        settle
+        progress "enqueue, $clients clients, synchronous_commit=$sync"
+        pgqrs=$(pgbench_run enqueue.sql "$clients" "$sync")
+        settle
+        bare=$(pgbench_run bare_insert.sql "$clients" "$sync")
+        record enqueue 1 "$clients" "$sync" "${pgqrs% *}" "${bare% *}" ""
+    done
+done
+
+# msg/s of a drain: transactions/s times the messages archived per transaction,
+# then "exhausted" when the backlog ran out before the end (the rate is then low)
+drain_rate() {
+    local script=$1 clients=$2 sync=$3 batch=$4 archive=$5 messages=$6
+    local before after res tps xacts left
+    before=$(count "$archive")
+    res=$(pgbench_run "$script" "$clients" "$sync" "$batch")
+    read -r tps xacts <<<"$res"
+    after=$(count "$archive")
+    left=$(sql "SELECT count(*) FROM $messages AND vt <= now()")
+    awk -v t="$tps" -v x="$xacts" -v n="$((after - before))" \
+        'BEGIN { printf "%.1f", (x > 0 ? t * n / x : 0) }'
+    if [ "$left" -gt 0 ]; then echo; else echo " exhausted"; fi
+}
+
+for batch in $batch_list; do
+    for sync in $sync_list; do
+        for clients in $clients_list; do
+            if [ "$batch" -eq 1 ]; then s=drain_1.sql b=bare_drain_1.sql
+            else s=drain_batch.sql b=bare_drain_batch.sql; fi
+            progress "drain batch $batch, $clients clients, synchronous_commit=$sync"
+            fill; settle
+            pgqrs=$(drain_rate "$s" "$clients" "$sync" "$batch" pgqrs.archive \
+                    "pgqrs.messages WHERE queue_id = $queue_id")
+            settle
+            bare=$(drain_rate "$b" "$clients" "$sync" "$batch" bench_bare.archive \
+                   "bench_bare.messages WHERE queue_id = 1")
+            note=
+            case "$pgqrs $bare" in *exhausted*)
+                note="backlog ran out"
+                progress "WARNING: the backlog ran out before the end of the cell; raise BENCH_BACKLOG" ;;
+            esac
+            record drain "$batch" "$clients" "$sync" "${pgqrs%% *}" "${bare%% *}" "$note"
+        done
+    done
+done
+
+# --- report ---------------------------------------------------------------------
+echo
+echo "pgqrs SQL layer: pgbench -M prepared, $seconds s per cell, payload ${#payload} B, $(sql 'SHOW server_version')"
+[ -z "$own_cluster" ] || echo "throwaway server: $pg_opts"
+echo "enqueue: pgqrs.enqueue vs bare INSERT ... RETURNING id;" \
+     "drain: pgqrs.dequeue + archive vs bare claim (SKIP LOCKED) + move"
+echo
+awk -F'\t' 'NR == 1 { next }
+    BEGIN { printf "%-9s %5s %7s %4s %12s %12s %8s\n", "workload", "batch", "clients", "sync",
+                   "pgqrs msg/s", "bare msg/s", "ratio" }
+    {
+        ratio = ($6 > 0) ? sprintf("%.2f", $5 / $6) : "-"
+        bare = ($6 == "") ? "-" : sprintf("%.0f", $6)
+        if ($7 != "") { ratio = ratio " *"; starred = 1 }
+        printf "%-9s %5s %7s %4s %12.0f %12s %8s\n", $1, $2, $3, $4, $5, bare, ratio
+    }
+    END { if (starred) print "* the backlog ran out during the cell: rates too low, raise BENCH_BACKLOG" }' "$results"
+echo
+echo "ratio = pgqrs / bare SQL on tables of the same shape (1.00 = no overhead); results: ${results#"$repo"/}"

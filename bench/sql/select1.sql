@@ -1,0 +1,2 @@
+-- the round-trip limit
+SELECT 1;

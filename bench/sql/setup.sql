@@ -1,0 +1,18 @@
+-- Prepares a database for bench/sql/run.sh: the pgqrs queue 'bench' and, in
+-- schema bench_bare, plain tables of the same shape as pgqrs.messages and
+-- pgqrs.archive (same columns, defaults and indexes) for the bare-SQL cells.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pgqrs;
+
+DO $$
+BEGIN
+    PERFORM pgqrs.delete_queue(queue_name, true)
+    FROM pgqrs.list_queues() WHERE queue_name = 'bench';
+END
+$$;
+SELECT id FROM pgqrs.create_queue('bench');
+
+DROP SCHEMA IF EXISTS bench_bare CASCADE;
+CREATE SCHEMA bench_bare;
+CREATE TABLE bench_bare.messages (LIKE pgqrs.messages INCLUDING ALL);
+CREATE TABLE bench_bare.archive (LIKE pgqrs.archive INCLUDING ALL);
