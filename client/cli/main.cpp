@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
     pgqrs::cli::Context ctx;
     CLI::App app{"pgqrs: manage pgqrs queues, messages and workers"};
     app.require_subcommand(1);
+    app.fallthrough();  // global options may also follow the command (inherited by subcommands)
     app.add_option("--dsn", ctx.dsn, "PostgreSQL connection string")->envname("PGQRS_DSN");
     app.add_option("--schema", ctx.schema, "schema of the pgqrs extension")->capture_default_str();
     app.add_option("--format", ctx.format, "output format")
