@@ -71,16 +71,47 @@ const Value& Result::at(std::size_t row, const std::string& name) const {
     return rows.at(row).at(column(name));
 }
 
+// The cancel handle of one open connection. Replaced as a whole (atomically) on
+// reconnect and close, so a cancel() in progress on another thread keeps its
+// handle alive and never delays close().
+struct AsyncConnection::CancelState {
+    explicit CancelState(PGcancel* h) : handle(h) {}
+    ~CancelState() { PQfreeCancel(handle); }
+    CancelState(const CancelState&) = delete;
+    CancelState& operator=(const CancelState&) = delete;
+    PGcancel* const handle;
+};
+
 AsyncConnection::AsyncConnection(std::string conninfo) : conninfo_(std::move(conninfo)) {}
 
 AsyncConnection::~AsyncConnection() {
     if (conn_) PQfinish(conn_);
 }
 
+void AsyncConnection::set_cancel(PGcancel* handle) {
+    std::atomic_store(&cancel_, handle ? std::make_shared<const CancelState>(handle)
+                                       : std::shared_ptr<const CancelState>());
+}
+
+bool AsyncConnection::cancel(std::string* error) {
+    std::shared_ptr<const CancelState> state = std::atomic_load(&cancel_);
+    if (!state) {
+        if (error) *error = "not connected";
+        return false;
+    }
+    char buf[256] = {0};
+    if (PQcancel(state->handle, buf, sizeof buf) != 1) {
+        if (error) *error = buf[0] ? buf : "cancel request failed";
+        return false;
+    }
+    return true;
+}
+
 AsyncConnection::AsyncConnection(AsyncConnection&& o) noexcept
     : conninfo_(std::move(o.conninfo_)), conn_(std::exchange(o.conn_, nullptr)),
       connected_(std::exchange(o.connected_, false)), broken_(o.broken_), next_id_(o.next_id_),
-      pending_(std::move(o.pending_)), failed_(std::move(o.failed_)), current_(std::move(o.current_)) {}
+      pending_(std::move(o.pending_)), failed_(std::move(o.failed_)), current_(std::move(o.current_)),
+      cancel_(std::move(o.cancel_)) {}
 
 AsyncConnection& AsyncConnection::operator=(AsyncConnection&& o) noexcept {
     if (this != &o) {
@@ -93,6 +124,7 @@ AsyncConnection& AsyncConnection::operator=(AsyncConnection&& o) noexcept {
         pending_ = std::move(o.pending_);
         failed_ = std::move(o.failed_);
         current_ = std::move(o.current_);
+        cancel_ = std::move(o.cancel_);
     }
     return *this;
 }
@@ -125,6 +157,7 @@ PollStatus AsyncConnection::poll_connect() {
             return PollStatus::Failed;
         }
         connected_ = true;
+        set_cancel(PQgetCancel(conn_));
         return PollStatus::Ok;
     default:
         broken_ = true;
@@ -226,6 +259,7 @@ std::optional<Completed> AsyncConnection::next_completed() {
 }
 
 void AsyncConnection::close() {
+    set_cancel(nullptr);
     if (conn_) {
         PQfinish(conn_);
         conn_ = nullptr;

@@ -1,6 +1,10 @@
 // Consumer: dequeue and the lease-fenced calls that finish messages.
 #include "pgqrs/consumer.hpp"
 
+#include <algorithm>
+#include <thread>
+#include <utility>
+
 #include "pgqrs/errors.hpp"
 #include "pgqrs/parse.hpp"
 
@@ -9,34 +13,70 @@ namespace pgqrs {
 Consumer::Consumer(std::string dsn, std::string queue, std::string hostname, int port, Options options)
     : WorkerClient(std::move(dsn), std::move(queue), std::move(hostname), port, options) {}
 
-std::vector<QueueMessage> Consumer::dequeue(int batch_size, std::optional<int> lock_seconds) {
-    const std::string wid = std::to_string(worker_id());
-    if (!lock_seconds && c_->options.default_lock_seconds > 0) lock_seconds = c_->options.default_lock_seconds;
-    Result r = lock_seconds
-                   ? call(c_->sql.dequeue, {queue_, std::to_string(batch_size), std::to_string(*lock_seconds), wid})
-                   : call(c_->sql.dequeue_default_lock, {queue_, std::to_string(batch_size), wid});
-    return remember(r);
+namespace {
+
+// The lease length of the server's dequeue when none is given.
+constexpr int kServerDefaultLockSeconds = 5;
+// At most this many leases are remembered for fencing.
+constexpr std::size_t kMaxTrackedLeases = 100000;
+
+using Clock = std::chrono::steady_clock;
+
+// When to forget a lease of that length taken now: once it ended as long ago as it lasted.
+Clock::time_point forget_time(int lease_seconds) {
+    return Clock::now() + 2 * std::chrono::seconds(std::max(lease_seconds, 1));
 }
 
-std::vector<QueueMessage> Consumer::dequeue_wait(int batch_size, std::optional<int> lock_seconds, int wait_seconds) {
+}  // namespace
+
+std::vector<QueueMessage> Consumer::dequeue(int batch_size, std::optional<int> lock_seconds,
+                                            std::optional<std::chrono::seconds> wait) {
     const std::string wid = std::to_string(worker_id());
     if (!lock_seconds && c_->options.default_lock_seconds > 0) lock_seconds = c_->options.default_lock_seconds;
-    const std::string n = std::to_string(batch_size), w = std::to_string(wait_seconds);
-    Result r = lock_seconds ? call(c_->sql.dequeue_wait, {queue_, n, std::to_string(*lock_seconds), wid, w})
-                            : call(c_->sql.dequeue_wait_default_lock, {queue_, n, wid, w});
-    return remember(r);
+    const std::string n = std::to_string(batch_size);
+    const Statements& s = c_->sql;
+    Result r;
+    if (wait) {
+        const std::string w = std::to_string(wait->count());
+        r = lock_seconds ? call(s.dequeue_wait, {queue_, n, std::to_string(*lock_seconds), wid, w})
+                         : call(s.dequeue_wait_default_lock, {queue_, n, wid, w});
+    } else {
+        r = lock_seconds ? call(s.dequeue, {queue_, n, std::to_string(*lock_seconds), wid})
+                         : call(s.dequeue_default_lock, {queue_, n, wid});
+    }
+    return remember(r, lock_seconds.value_or(kServerDefaultLockSeconds));
 }
 
-std::vector<QueueMessage> Consumer::remember(const Result& r) {
+std::vector<QueueMessage> Consumer::remember(const Result& r, int lease_seconds) {
     auto msgs = parse_messages(r);
-    for (const auto& m : msgs) attempts_[m.id] = m.read_ct;
+    const auto until = forget_time(lease_seconds);
+    for (const auto& m : msgs) attempts_[m.id] = Lease{m.read_ct, until};
+    sweep();
     return msgs;
+}
+
+void Consumer::sweep() {
+    const auto now = Clock::now();
+    if (now - last_sweep_ < std::chrono::seconds(1) && attempts_.size() <= kMaxTrackedLeases) return;
+    last_sweep_ = now;
+    for (auto it = attempts_.begin(); it != attempts_.end();) {
+        if (it->second.forget_after < now) it = attempts_.erase(it);
+        else ++it;
+    }
+    if (attempts_.size() <= kMaxTrackedLeases) return;
+    // still too many live leases: forget those that end first
+    std::vector<std::pair<Clock::time_point, std::int64_t>> order;
+    order.reserve(attempts_.size());
+    for (const auto& [id, lease] : attempts_) order.emplace_back(lease.forget_after, id);
+    const std::size_t excess = attempts_.size() - kMaxTrackedLeases;
+    std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(excess), order.end());
+    for (std::size_t i = 0; i < excess; ++i) attempts_.erase(order[i].second);
 }
 
 std::optional<int> Consumer::attempt_of(std::int64_t msg_id) const {
     auto it = attempts_.find(msg_id);
     if (it == attempts_.end()) return std::nullopt;
-    return it->second;
+    return it->second.attempt;
 }
 
 Value Consumer::attempt_param(std::int64_t msg_id) const {
@@ -106,8 +146,11 @@ std::vector<std::int64_t> Consumer::delete_batch(const std::vector<std::int64_t>
 
 std::optional<std::string> Consumer::extend_visibility(std::int64_t msg_id, int seconds) {
     const std::string wid = std::to_string(worker_id());
-    return scalar(call(c_->sql.extend_visibility,
-                       {std::to_string(msg_id), std::to_string(seconds), wid, attempt_param(msg_id)}));
+    auto vt = scalar(call(c_->sql.extend_visibility,
+                          {std::to_string(msg_id), std::to_string(seconds), wid, attempt_param(msg_id)}));
+    auto it = attempts_.find(msg_id);
+    if (vt && it != attempts_.end()) it->second.forget_after = forget_time(seconds);
+    return vt;
 }
 
 std::int64_t Consumer::release(const std::vector<std::int64_t>& msg_ids) {
@@ -115,6 +158,112 @@ std::int64_t Consumer::release(const std::vector<std::int64_t>& msg_ids) {
     for (const auto& r : batch_call(c_->sql.release, msg_ids)) n += scalar_int(r);
     forget(msg_ids);
     return n;
+}
+
+std::size_t Consumer::release_quietly(const std::vector<std::int64_t>& msg_ids) {
+    if (msg_ids.empty()) return 0;
+    try {
+        release(msg_ids);
+    } catch (const Error&) {
+        // the leases end by themselves; the messages come back then
+    }
+    return msg_ids.size();
+}
+
+void Consumer::stop() {
+    stop_requested_ = true;
+    // A cancel request that reaches the server just before the wait statement
+    // started is ignored, so repeat it until run() has left its dequeue.
+    const auto give_up = Clock::now() + std::chrono::seconds(10);
+    for (;;) {
+        {
+            std::lock_guard<std::mutex> lock(wait_mu_);
+            if (!waiting_) return;
+            if (!c_->conn.cancel()) return;  // no connection: the wait ends by itself
+        }
+        if (Clock::now() > give_up) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
+
+RunStats Consumer::run(const std::function<void(const QueueMessage&)>& handler, const RunOptions& options) {
+    RunStats stats;
+    auto stopping = [&] {
+        return stop_requested_.load() || (options.stop && options.stop->load()) ||
+               (options.max_messages && stats.handled + stats.failed >= options.max_messages);
+    };
+    auto set_waiting = [&](bool w) {
+        std::lock_guard<std::mutex> lock(wait_mu_);
+        waiting_ = w;
+    };
+    int lost = 0;
+    try {
+        while (!stopping()) {
+            int batch = options.batch_size;
+            if (options.max_messages)
+                batch = static_cast<int>(std::min<std::size_t>(
+                    static_cast<std::size_t>(batch), options.max_messages - stats.handled - stats.failed));
+            std::vector<QueueMessage> msgs;
+            set_waiting(true);
+            try {
+                msgs = dequeue(batch, options.lock_seconds, options.wait);
+                set_waiting(false);
+                lost = 0;
+            } catch (const CanceledError&) {
+                set_waiting(false);
+                if (stopping()) break;
+                throw;
+            } catch (const WorkerError&) {
+                set_waiting(false);
+                break;  // shut down or closed
+            } catch (const ConnectionError&) {
+                set_waiting(false);
+                if (stopping()) break;
+                if (++lost > options.max_reconnects) throw;
+                std::this_thread::sleep_for(std::chrono::seconds(1));
+                continue;
+            } catch (...) {
+                set_waiting(false);
+                throw;
+            }
+            for (std::size_t i = 0; i < msgs.size(); ++i) {
+                const QueueMessage& m = msgs[i];
+                if (stopping()) {
+                    std::vector<std::int64_t> rest;
+                    for (std::size_t k = i; k < msgs.size(); ++k) rest.push_back(msgs[k].id);
+                    stats.released += release_quietly(rest);
+                    break;
+                }
+                bool ok = true;
+                try {
+                    handler(m);
+                } catch (...) {
+                    ok = false;
+                    ++stats.failed;
+                    if (options.on_error) options.on_error(m, std::current_exception());
+                    release_quietly({m.id});
+                }
+                if (ok) {
+                    ++stats.handled;
+                    try {
+                        if (archive(m.id)) ++stats.archived;
+                    } catch (const CanceledError&) {
+                        if (!stopping()) throw;  // the lease ends; the message comes back
+                    } catch (const ConnectionError&) {
+                        // not archived: this message and the rest of the batch come
+                        // back when their leases end; the next dequeue reconnects
+                        if (++lost > options.max_reconnects) throw;
+                        break;
+                    }
+                }
+            }
+        }
+    } catch (...) {
+        stop_requested_ = false;
+        throw;
+    }
+    stop_requested_ = false;
+    return stats;
 }
 
 }  // namespace pgqrs

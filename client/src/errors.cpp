@@ -19,6 +19,7 @@ void raise(const ServerError& e) {
     const std::string& m = e.message;
     const std::string cls = s.substr(0, 2);
     if (cls == "08" || s == "57P01" || s == "57P02" || s == "57P03") throw ConnectionError(s, m);
+    if (s == "57014") throw CanceledError(s, m);
     if (s == "42710") throw QueueExistsError(s, m);
     if (s == "P0002" || s == "42704") {
         if (about_worker(m)) throw WorkerNotFoundError(s, m);

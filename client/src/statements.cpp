@@ -31,8 +31,13 @@ std::string seconds_interval(double seconds) {
 
 Statements::Statements(const std::string& schema_name) : schema(schema_name), qschema(quote_ident(schema_name)) {
     const std::string S = qschema + ".";
-    const std::string in_queue =
-        "($1::text IS NULL OR queue_id = (SELECT q.id FROM " + S + "queues q WHERE q.queue_name = $1::text))";
+    // rows of one queue when $1 is not NULL; get_queue raises for an unknown queue
+    // (its InitPlan runs only when $1 is not NULL, also in generic plans)
+    const std::string queue_of = "(SELECT q.id FROM " + S + "get_queue($1::text) q)";
+    const std::string in_queue = "($1::text IS NULL OR queue_id = " + queue_of + ")";
+    const std::string is_queue = "($1::text IS NULL OR id = " + queue_of + ")";
+    // each row of a call or table as one JSON object
+    auto rows = [&](const std::string& from) { return "SELECT pg_catalog.row_to_json(r)::text FROM " + from + " r"; };
     const std::string msg_cols =
         "id, queue_id, payload::text AS payload, vt, enqueued_at, read_ct, dequeued_at, "
         "producer_worker_id, consumer_worker_id";
@@ -103,8 +108,8 @@ Statements::Statements(const std::string& schema_name) : schema(schema_name), qs
     worker_stats = "SELECT * FROM " + S + "worker_stats($1::text)";
     worker_health = "SELECT * FROM " + S + "worker_health($1::text, $2::interval)";
 
-    queues_count = "SELECT pg_catalog.count(*) FROM " + S + "queues";
-    queues_list = "SELECT * FROM " + S + "queues ORDER BY id";
+    queues_count = "SELECT pg_catalog.count(*) FROM " + S + "queues WHERE " + is_queue;
+    queues_list = "SELECT * FROM " + S + "queues WHERE " + is_queue + " ORDER BY id";
     queues_get = "SELECT * FROM " + S + "queues WHERE id = $1::bigint";
     workers_count = "SELECT pg_catalog.count(*) FROM " + S + "workers WHERE " + in_queue;
     workers_list = "SELECT * FROM " + S + "workers WHERE " + in_queue + " ORDER BY id";
@@ -117,6 +122,41 @@ Statements::Statements(const std::string& schema_name) : schema(schema_name), qs
     archive_list = "SELECT " + arch_cols + " FROM " + S + "archive WHERE " + in_queue +
                    " ORDER BY id LIMIT $2::bigint";
     archive_get = "SELECT " + arch_cols + " FROM " + S + "archive WHERE id = $1::bigint";
+
+    JsonStatements& j = json;
+    j.create_queue = rows(S + "create_queue($1::text, $2::int)");
+    j.set_max_attempts = rows(S + "set_max_attempts($1::text, $2::int)");
+    j.get_queue = rows(S + "get_queue($1::text)");
+    j.list_queues = rows(S + "list_queues()");
+    j.dequeue = rows(S + "dequeue($1::text, $2::int, $3::int, $4::bigint)");
+    j.dequeue_default_lock = rows(S + "dequeue($1::text, $2::int, worker_id => $3::bigint)");
+    j.dequeue_wait = rows(S + "dequeue_wait($1::text, $2::int, $3::int, $4::bigint, $5::int)");
+    j.dequeue_wait_default_lock =
+        rows(S + "dequeue_wait($1::text, $2::int, worker_id => $3::bigint, wait_seconds => $4::int)");
+    j.extend_visibility =
+        "SELECT pg_catalog.to_json(" + S + "extend_visibility($1::bigint, $2::int, $3::bigint, $4::int))::text";
+    j.register_worker = rows(S + "register_worker($1::text, $2::int, $3::text)");
+    j.get_worker = rows(S + "get_worker($1::bigint)");
+    j.list_workers = rows(S + "list_workers($1::text)");
+    j.heartbeat = "SELECT pg_catalog.to_json(" + S + "heartbeat($1::bigint))::text";
+    j.suspend_worker = rows(S + "suspend_worker($1::bigint)");
+    j.resume_worker = rows(S + "resume_worker($1::bigint)");
+    j.shutdown_worker = rows(S + "shutdown_worker($1::bigint)");
+    j.worker_messages = rows(S + "worker_messages($1::bigint)");
+    j.dlq = rows(S + "dlq($1::text)");
+    j.queue_metrics = rows(S + "queue_metrics($1::text)");
+    j.all_queues_metrics = rows(S + "all_queues_metrics()");
+    j.system_stats = rows(S + "system_stats()");
+    j.worker_stats = rows(S + "worker_stats($1::text)");
+    j.worker_health = rows(S + "worker_health($1::text, $2::interval)");
+    j.queues_list = rows(S + "queues") + " WHERE " + is_queue + " ORDER BY r.id";
+    j.queues_get = rows(S + "queues") + " WHERE r.id = $1::bigint";
+    j.workers_list = rows(S + "workers") + " WHERE " + in_queue + " ORDER BY r.id";
+    j.workers_get = rows(S + "workers") + " WHERE r.id = $1::bigint";
+    j.messages_list = rows(S + "messages") + " WHERE " + in_queue + " ORDER BY r.id LIMIT $2::bigint";
+    j.messages_get = rows(S + "messages") + " WHERE r.id = $1::bigint";
+    j.archive_list = rows(S + "archive") + " WHERE " + in_queue + " ORDER BY r.id LIMIT $2::bigint";
+    j.archive_get = rows(S + "archive") + " WHERE r.id = $1::bigint";
 }
 
 }  // namespace pgqrs

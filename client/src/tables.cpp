@@ -21,8 +21,8 @@ std::optional<T> first(std::vector<T> v) {
 
 }  // namespace
 
-std::int64_t Queues::count() { return scalar_int(c_->conn.exec(c_->sql.queues_count)); }
-std::vector<QueueInfo> Queues::list() { return parse_queues(c_->conn.exec(c_->sql.queues_list)); }
+std::int64_t Queues::count() { return scalar_int(c_->conn.exec(c_->sql.queues_count, {std::nullopt})); }
+std::vector<QueueInfo> Queues::list() { return parse_queues(c_->conn.exec(c_->sql.queues_list, {std::nullopt})); }
 std::optional<QueueInfo> Queues::get(std::int64_t id) {
     return first(parse_queues(c_->conn.exec(c_->sql.queues_get, {std::to_string(id)})));
 }

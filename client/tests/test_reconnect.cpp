@@ -51,7 +51,8 @@ TEST_F(ReconnectTest, AfterTheBackendIsTerminated) {
 
 TEST_F(ReconnectTest, AfterTheServerRestarts) {
     const char* cmd = std::getenv("PGQRS_TEST_RESTART_CMD");
-    if (!cmd || !*cmd) GTEST_SKIP() << "PGQRS_TEST_RESTART_CMD not set";
+    ASSERT_TRUE(cmd && *cmd) << "set PGQRS_TEST_RESTART_CMD to a command that restarts the "
+                                "test server (make test sets it)";
     Admin admin(dsn());
     const std::string q = unique("q_restart");
     admin.create_queue(q);

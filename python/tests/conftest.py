@@ -50,7 +50,7 @@ def run_sql(dsn: str, *statements: str) -> None:
 @pytest.fixture(scope="session")
 def base_dsn() -> str:
     if not BASE_DSN:
-        pytest.skip("PGQRS_TEST_DSN is not set (make test-python starts a server and sets it)")
+        pytest.fail("PGQRS_TEST_DSN is not set (make test starts a server and sets it)")
     return BASE_DSN
 
 

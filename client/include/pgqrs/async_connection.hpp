@@ -20,12 +20,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
 typedef struct pg_conn PGconn;
+typedef struct pg_cancel PGcancel;
 
 namespace pgqrs {
 
@@ -121,10 +123,24 @@ public:
     std::size_t pending() const { return pending_.size() + failed_.size(); }
     // Closes the connection; pending requests are failed with 08006.
     void close();
+    // Asks the server to cancel the statement it is running for this connection
+    // (a libpq cancel request: PQcancel over a new, short connection). Blocks
+    // for that round trip, then returns; the statement then fails with 57014
+    // (or completes, if it ended before the request arrived). Unlike every other
+    // member this one may be called from any thread, while the owner waits.
+    // Returns false, with the reason in *error when given, when there is no
+    // connection or the request could not be sent. A cancel request that
+    // arrives while the server is idle is ignored; one that arrives after the
+    // statement ended may hit the next statement sent: send nothing new on the
+    // connection until cancel() returned and the statement completed.
+    bool cancel(std::string* error = nullptr);
     // The underlying libpq handle (nullptr when closed), for advanced use.
     PGconn* native() const { return conn_; }
 
 private:
+    struct CancelState;
+    // Replaces the cancel handle (atomically): after connecting, or nullptr on close.
+    void set_cancel(PGcancel* handle);
     void fail_all_pending(const std::string& message);
     void mark_broken();
 
@@ -136,6 +152,7 @@ private:
     std::deque<std::uint64_t> pending_;        // sent, waiting for the server
     std::deque<Completed> failed_;             // failed locally, ready to return
     std::optional<std::variant<Result, ServerError>> current_;  // front request's outcome so far
+    std::shared_ptr<const CancelState> cancel_;  // of the open connection; atomic access only
 };
 
 }  // namespace pgqrs

@@ -35,6 +35,12 @@ public:
     std::vector<Completed> exec_pipeline(const std::vector<Request>& requests);
     // Closes the connection; the next call reconnects.
     void close() { core_.close(); }
+    // Asks the server to cancel the statement running on this connection, so that
+    // a blocked exec (e.g. a waiting dequeue) in another thread throws CanceledError.
+    // Thread-safe; blocks for one round trip to the server. False (reason in *error)
+    // when there is no connection or the request could not be sent. See
+    // AsyncConnection::cancel for what a cancel request can and cannot do.
+    bool cancel(std::string* error = nullptr) { return core_.cancel(error); }
     // The non-blocking core, e.g. to integrate with an event loop.
     AsyncConnection& core() { return core_; }
 

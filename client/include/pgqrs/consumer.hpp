@@ -3,7 +3,13 @@
 // along, so a lease that expired and went to another consumer is never touched.
 #pragma once
 
+#include <atomic>
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <exception>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -14,20 +20,46 @@
 
 namespace pgqrs {
 
+// How Consumer::run consumes.
+struct RunOptions {
+    int batch_size = 1;                       // messages leased per dequeue
+    std::optional<int> lock_seconds;          // lease length (Options::default_lock_seconds, then the server's)
+    std::chrono::seconds wait{5};             // each dequeue waits up to this long for a message (1 - 3600 s)
+    std::size_t max_messages = 0;             // return after handling this many (0: no limit)
+    const std::atomic<bool>* stop = nullptr;  // return once it is true (checked between messages and
+                                              // after each dequeue: at most `wait` later)
+    // Called when the handler throws, before the message is released (may be empty).
+    std::function<void(const QueueMessage&, std::exception_ptr)> on_error;
+    int max_reconnects = 5;                   // consecutive lost connections tolerated (1 s apart)
+};
+
+// What Consumer::run did.
+struct RunStats {
+    std::size_t handled = 0;   // messages the handler returned from
+    std::size_t archived = 0;  // of those, archived (the others had lost their lease meanwhile)
+    std::size_t failed = 0;    // messages the handler threw for: released for another attempt
+    std::size_t released = 0;  // leased but not handed to the handler because the loop stopped
+};
+
 class Consumer : public WorkerClient {
 public:
     // Registers as worker (hostname, port) of queue on first use.
     Consumer(std::string dsn, std::string queue, std::string hostname, int port, Options options = {});
 
-    // Leases up to batch_size visible messages for lock_seconds (server default when unset).
-    std::vector<QueueMessage> dequeue(int batch_size = 1, std::optional<int> lock_seconds = std::nullopt);
+    // Leases up to batch_size visible messages for lock_seconds (Options::default_lock_seconds,
+    // then the server's default, when unset). With wait, waits up to that long on the server
+    // (dequeue_wait) when nothing is visible; cancel() ends such a wait early with CanceledError.
+    std::vector<QueueMessage> dequeue(int batch_size = 1, std::optional<int> lock_seconds = std::nullopt,
+                                      std::optional<std::chrono::seconds> wait = std::nullopt);
     // Same as dequeue, for symmetry with the other batch calls.
     std::vector<QueueMessage> dequeue_batch(int batch_size, std::optional<int> lock_seconds = std::nullopt) {
         return dequeue(batch_size, lock_seconds);
     }
-    // Like dequeue, but waits up to wait_seconds on the server for a message to lease.
+    // dequeue with a wait of wait_seconds.
     std::vector<QueueMessage> dequeue_wait(int batch_size = 1, std::optional<int> lock_seconds = std::nullopt,
-                                           int wait_seconds = 30);
+                                           int wait_seconds = 30) {
+        return dequeue(batch_size, lock_seconds, std::chrono::seconds(wait_seconds));
+    }
     // Moves a message to the archive; false when this consumer no longer holds its lease.
     bool archive(std::int64_t msg_id);
     // Archives messages; returns the ids archived.
@@ -40,21 +72,58 @@ public:
     std::optional<std::string> extend_visibility(std::int64_t msg_id, int seconds);
     // Ends leases now so the messages are visible again; returns the count.
     std::int64_t release(const std::vector<std::int64_t>& msg_ids);
-    // The attempt (read_ct) this consumer got a message with, if it dequeued it.
+    // The attempt (read_ct) this consumer got a message with, if it dequeued it and
+    // still remembers it: an entry is dropped when the message is settled, and
+    // once its lease ended long ago (twice the lease length after the dequeue or
+    // the last extend_visibility; at most 100000 entries are kept). A message
+    // without an entry is fenced by the worker id only.
     std::optional<int> attempt_of(std::int64_t msg_id) const;
+    // Number of leases remembered (see attempt_of).
+    std::size_t tracked_leases() const { return attempts_.size(); }
+
+    // The consumer loop: dequeues batches (waiting up to options.wait for each),
+    // calls handler for every message, archives it when the handler returns and
+    // releases it (for another attempt) when the handler throws. Returns when
+    // stop() is called, options.stop becomes true, options.max_messages were
+    // handled, or the worker is shut down (by shutdown(), close() or an admin);
+    // messages leased but not yet handled are released first. A lost connection
+    // is retried (options.max_reconnects times in a row, 1 s apart); other errors
+    // propagate (messages of the batch not yet handled come back when their
+    // leases end). The handler runs on the calling thread.
+    RunStats run(const std::function<void(const QueueMessage&)>& handler, const RunOptions& options = {});
+    // Makes run() return (the current call, or the next one if none runs): sets
+    // the stop flag and cancels the dequeue waiting on the server, so run() returns
+    // at once rather than at the end of its wait. Thread-safe; not for signal
+    // handlers (set an atomic flag given as RunOptions::stop instead).
+    void stop();
 
 private:
+    // What the consumer remembers of a lease it got.
+    struct Lease {
+        int attempt = 0;
+        std::chrono::steady_clock::time_point forget_after;
+    };
     // The attempt of msg_id as a parameter (NULL when unknown).
     Value attempt_param(std::int64_t msg_id) const;
     // Runs a batch statement ($1 ids, $2 worker, $3 attempts): the ids with a known
     // attempt are fenced by it, the others (if any) by the worker id only, in one round trip.
     std::vector<Result> batch_call(const std::string& sql, const std::vector<std::int64_t>& msg_ids);
-    // Remembers the attempts of freshly leased messages.
-    std::vector<QueueMessage> remember(const Result& r);
+    // Remembers the attempts of freshly leased messages (leased for lease_seconds).
+    std::vector<QueueMessage> remember(const Result& r, int lease_seconds);
     // Forgets the attempts of messages that are done.
     void forget(const std::vector<std::int64_t>& msg_ids);
+    // Drops the entries of leases that ended long ago (at most once a second) and
+    // the oldest ones beyond the cap.
+    void sweep();
+    // Releases messages, ignoring errors (the leases end by themselves anyway).
+    std::size_t release_quietly(const std::vector<std::int64_t>& msg_ids);
 
-    std::unordered_map<std::int64_t, int> attempts_;
+    std::unordered_map<std::int64_t, Lease> attempts_;
+    std::chrono::steady_clock::time_point last_sweep_{};
+
+    std::atomic<bool> stop_requested_{false};
+    std::mutex wait_mu_;   // orders stop()'s cancel requests with run() leaving its wait
+    bool waiting_ = false; // run() is inside a dequeue (under wait_mu_)
 };
 
 }  // namespace pgqrs

@@ -42,6 +42,10 @@ class StateError : public Error { using Error::Error; };
 // A worker is stopped, suspended or otherwise cannot do what was asked.
 class WorkerError : public StateError { using StateError::StateError; };
 
+// The statement was cancelled (57014): by cancel(), statement_timeout or
+// pg_cancel_backend. The connection stays usable.
+class CanceledError : public Error { using Error::Error; };
+
 // Throws the subclass of Error that matches the server error's SQLSTATE.
 [[noreturn]] void raise(const ServerError& error);
 

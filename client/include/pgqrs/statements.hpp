@@ -18,7 +18,35 @@ std::string array_literal(const std::vector<std::int64_t>& values);
 // An interval parameter text for a number of seconds ("90 seconds").
 std::string seconds_interval(double seconds);
 
+// The row-returning statements again, each row as one JSON object (the text of
+// row_to_json, or to_json for a single timestamp), with the same $n parameters.
+// For bindings that build their own value types (the Python package): the
+// timestamps are ISO 8601 whatever the server's DateStyle, payloads are objects.
+struct JsonStatements {
+    // Queues
+    std::string create_queue, set_max_attempts, get_queue, list_queues;
+    // Consuming (extend_visibility: the new vt as a JSON string, null when not held)
+    std::string dequeue, dequeue_default_lock, dequeue_wait, dequeue_wait_default_lock, extend_visibility;
+    // Workers (heartbeat: the heartbeat time as a JSON string)
+    std::string register_worker, get_worker, list_workers, heartbeat, suspend_worker, resume_worker;
+    std::string shutdown_worker, worker_messages;
+    // Dead letters
+    std::string dlq;
+    // Observation
+    std::string queue_metrics, all_queues_metrics, system_stats, worker_stats, worker_health;
+    // Table reads (same parameters as the text forms)
+    std::string queues_list, queues_get, workers_list, workers_get;
+    std::string messages_list, messages_get, archive_list, archive_get;
+};
+
 // All statements of the pgqrs SQL API for one schema.
+//
+// Parameters: queue names, hostnames, roles and access levels are text; ids,
+// counts and seconds are integers in decimal text; intervals are PostgreSQL
+// interval texts ("90 seconds", see seconds_interval); id lists are array
+// literals (array_literal); payloads are JSON text. An optional queue name
+// ("of one queue when given") is NULL for all queues; a queue that does not
+// exist is an error (P0002), not an empty result.
 struct Statements {
     explicit Statements(const std::string& schema = kDefaultSchema);
 
@@ -43,11 +71,14 @@ struct Statements {
     std::string dlq, replay_dlq;
     // Observation
     std::string queue_metrics, all_queues_metrics, system_stats, worker_stats, worker_health;
-    // Table reads ($1 = optional queue name, $2 = optional limit where listed)
+    // Table reads ($1 = optional queue name, $2 = optional limit where listed;
+    // *_get take $1 = id)
     std::string queues_count, queues_list, queues_get;
     std::string workers_count, workers_list, workers_get;
     std::string messages_count, messages_list, messages_get;
     std::string archive_count, archive_list, archive_get;
+    // The JSON forms of the row-returning statements above.
+    JsonStatements json;
 };
 
 }  // namespace pgqrs

@@ -43,6 +43,10 @@ public:
     WorkerInfo info();
     // Shuts the worker down (if registered) and closes the connection; idempotent.
     void close();
+    // Cancels the statement this worker's connection is running (for example a
+    // waiting dequeue blocked in another thread, which then throws CanceledError).
+    // Thread-safe; false when nothing could be sent (see Connection::cancel).
+    bool cancel() { return c_->conn.cancel(); }
     // The shared connection state.
     const ClientPtr& client() const { return c_; }
 

@@ -10,6 +10,7 @@
 
 #include "pgqrs/async_connection.hpp"
 #include "pgqrs/errors.hpp"
+#include "pgqrs/statements.hpp"
 
 namespace py = pybind11;
 
@@ -28,6 +29,7 @@ std::string classify(const std::string& sqlstate, const std::string& message) {
     } catch (const pgqrs::QueueNotFoundError&) { return "QueueNotFoundError";
     } catch (const pgqrs::WorkerNotFoundError&) { return "WorkerNotFoundError";
     } catch (const pgqrs::NotFoundError&) { return "NotFoundError";
+    } catch (const pgqrs::CanceledError&) { return "CanceledError";
     } catch (const pgqrs::QueueExistsError&) { return "QueueExistsError";
     } catch (const pgqrs::InvalidInputError&) { return "InvalidInputError";
     } catch (const pgqrs::WorkerError&) { return "WorkerError";
@@ -117,5 +119,124 @@ PYBIND11_MODULE(_core, m) {
              },
              "all completed requests that are ready, in send order")
         .def("pending", &pgqrs::AsyncConnection::pending)
-        .def("close", &pgqrs::AsyncConnection::close);
+        .def("close", &pgqrs::AsyncConnection::close)
+        .def("cancel",
+             [](pgqrs::AsyncConnection& self) -> py::object {
+                 std::string error;
+                 bool sent;
+                 {
+                     // blocks for a round trip to the server: let other threads run
+                     py::gil_scoped_release release;
+                     sent = self.cancel(&error);
+                 }
+                 if (sent) return py::none();
+                 return py::str(error);
+             },
+             "sends a cancel request for the running statement (blocking, thread-safe); "
+             "None when sent, else the reason it was not");
+
+    // The SQL texts of the C++ client, for one schema: the only place the SQL lives.
+    py::class_<pgqrs::JsonStatements>(m, "JsonStatements",
+                                      "the row-returning statements, each row as one JSON object")
+        .def_readonly("create_queue", &pgqrs::JsonStatements::create_queue)
+        .def_readonly("set_max_attempts", &pgqrs::JsonStatements::set_max_attempts)
+        .def_readonly("get_queue", &pgqrs::JsonStatements::get_queue)
+        .def_readonly("list_queues", &pgqrs::JsonStatements::list_queues)
+        .def_readonly("dequeue", &pgqrs::JsonStatements::dequeue)
+        .def_readonly("dequeue_default_lock", &pgqrs::JsonStatements::dequeue_default_lock)
+        .def_readonly("dequeue_wait", &pgqrs::JsonStatements::dequeue_wait)
+        .def_readonly("dequeue_wait_default_lock", &pgqrs::JsonStatements::dequeue_wait_default_lock)
+        .def_readonly("extend_visibility", &pgqrs::JsonStatements::extend_visibility)
+        .def_readonly("register_worker", &pgqrs::JsonStatements::register_worker)
+        .def_readonly("get_worker", &pgqrs::JsonStatements::get_worker)
+        .def_readonly("list_workers", &pgqrs::JsonStatements::list_workers)
+        .def_readonly("heartbeat", &pgqrs::JsonStatements::heartbeat)
+        .def_readonly("suspend_worker", &pgqrs::JsonStatements::suspend_worker)
+        .def_readonly("resume_worker", &pgqrs::JsonStatements::resume_worker)
+        .def_readonly("shutdown_worker", &pgqrs::JsonStatements::shutdown_worker)
+        .def_readonly("worker_messages", &pgqrs::JsonStatements::worker_messages)
+        .def_readonly("dlq", &pgqrs::JsonStatements::dlq)
+        .def_readonly("queue_metrics", &pgqrs::JsonStatements::queue_metrics)
+        .def_readonly("all_queues_metrics", &pgqrs::JsonStatements::all_queues_metrics)
+        .def_readonly("system_stats", &pgqrs::JsonStatements::system_stats)
+        .def_readonly("worker_stats", &pgqrs::JsonStatements::worker_stats)
+        .def_readonly("worker_health", &pgqrs::JsonStatements::worker_health)
+        .def_readonly("queues_list", &pgqrs::JsonStatements::queues_list)
+        .def_readonly("queues_get", &pgqrs::JsonStatements::queues_get)
+        .def_readonly("workers_list", &pgqrs::JsonStatements::workers_list)
+        .def_readonly("workers_get", &pgqrs::JsonStatements::workers_get)
+        .def_readonly("messages_list", &pgqrs::JsonStatements::messages_list)
+        .def_readonly("messages_get", &pgqrs::JsonStatements::messages_get)
+        .def_readonly("archive_list", &pgqrs::JsonStatements::archive_list)
+        .def_readonly("archive_get", &pgqrs::JsonStatements::archive_get)
+        ;
+    py::class_<pgqrs::Statements>(m, "Statements", "the statements of the pgqrs SQL API for one schema")
+        .def(py::init<const std::string&>(), py::arg("schema") = std::string(pgqrs::kDefaultSchema))
+        .def_readonly("schema", &pgqrs::Statements::schema)
+        .def_readonly("qschema", &pgqrs::Statements::qschema)
+        .def_readonly("create_schema", &pgqrs::Statements::create_schema)
+        .def_readonly("create_extension", &pgqrs::Statements::create_extension)
+        .def_readonly("drop_extension", &pgqrs::Statements::drop_extension)
+        .def_readonly("drop_schema", &pgqrs::Statements::drop_schema)
+        .def_readonly("extension_info", &pgqrs::Statements::extension_info)
+        .def_readonly("verify", &pgqrs::Statements::verify)
+        .def_readonly("version", &pgqrs::Statements::version)
+        .def_readonly("grant_access", &pgqrs::Statements::grant_access)
+        .def_readonly("create_queue", &pgqrs::Statements::create_queue)
+        .def_readonly("set_max_attempts", &pgqrs::Statements::set_max_attempts)
+        .def_readonly("get_queue", &pgqrs::Statements::get_queue)
+        .def_readonly("list_queues", &pgqrs::Statements::list_queues)
+        .def_readonly("delete_queue", &pgqrs::Statements::delete_queue)
+        .def_readonly("purge_queue", &pgqrs::Statements::purge_queue)
+        .def_readonly("purge_archive", &pgqrs::Statements::purge_archive)
+        .def_readonly("enqueue", &pgqrs::Statements::enqueue)
+        .def_readonly("enqueue_batch", &pgqrs::Statements::enqueue_batch)
+        .def_readonly("dequeue", &pgqrs::Statements::dequeue)
+        .def_readonly("dequeue_default_lock", &pgqrs::Statements::dequeue_default_lock)
+        .def_readonly("dequeue_wait", &pgqrs::Statements::dequeue_wait)
+        .def_readonly("dequeue_wait_default_lock", &pgqrs::Statements::dequeue_wait_default_lock)
+        .def_readonly("archive", &pgqrs::Statements::archive)
+        .def_readonly("archive_batch", &pgqrs::Statements::archive_batch)
+        .def_readonly("delete_message", &pgqrs::Statements::delete_message)
+        .def_readonly("delete_batch", &pgqrs::Statements::delete_batch)
+        .def_readonly("extend_visibility", &pgqrs::Statements::extend_visibility)
+        .def_readonly("release", &pgqrs::Statements::release)
+        .def_readonly("release_worker_messages", &pgqrs::Statements::release_worker_messages)
+        .def_readonly("register_worker", &pgqrs::Statements::register_worker)
+        .def_readonly("get_worker", &pgqrs::Statements::get_worker)
+        .def_readonly("list_workers", &pgqrs::Statements::list_workers)
+        .def_readonly("heartbeat", &pgqrs::Statements::heartbeat)
+        .def_readonly("suspend_worker", &pgqrs::Statements::suspend_worker)
+        .def_readonly("resume_worker", &pgqrs::Statements::resume_worker)
+        .def_readonly("shutdown_worker", &pgqrs::Statements::shutdown_worker)
+        .def_readonly("worker_status", &pgqrs::Statements::worker_status)
+        .def_readonly("worker_messages", &pgqrs::Statements::worker_messages)
+        .def_readonly("delete_worker", &pgqrs::Statements::delete_worker)
+        .def_readonly("purge_old_workers", &pgqrs::Statements::purge_old_workers)
+        .def_readonly("reclaim_messages", &pgqrs::Statements::reclaim_messages)
+        .def_readonly("dlq", &pgqrs::Statements::dlq)
+        .def_readonly("replay_dlq", &pgqrs::Statements::replay_dlq)
+        .def_readonly("queue_metrics", &pgqrs::Statements::queue_metrics)
+        .def_readonly("all_queues_metrics", &pgqrs::Statements::all_queues_metrics)
+        .def_readonly("system_stats", &pgqrs::Statements::system_stats)
+        .def_readonly("worker_stats", &pgqrs::Statements::worker_stats)
+        .def_readonly("worker_health", &pgqrs::Statements::worker_health)
+        .def_readonly("queues_count", &pgqrs::Statements::queues_count)
+        .def_readonly("queues_list", &pgqrs::Statements::queues_list)
+        .def_readonly("queues_get", &pgqrs::Statements::queues_get)
+        .def_readonly("workers_count", &pgqrs::Statements::workers_count)
+        .def_readonly("workers_list", &pgqrs::Statements::workers_list)
+        .def_readonly("workers_get", &pgqrs::Statements::workers_get)
+        .def_readonly("messages_count", &pgqrs::Statements::messages_count)
+        .def_readonly("messages_list", &pgqrs::Statements::messages_list)
+        .def_readonly("messages_get", &pgqrs::Statements::messages_get)
+        .def_readonly("archive_count", &pgqrs::Statements::archive_count)
+        .def_readonly("archive_list", &pgqrs::Statements::archive_list)
+        .def_readonly("archive_get", &pgqrs::Statements::archive_get)
+        .def_readonly("json", &pgqrs::Statements::json);
+    m.attr("DEFAULT_SCHEMA") = pgqrs::kDefaultSchema;
+    m.def("quote_ident", &pgqrs::quote_ident, py::arg("name"), "an identifier, always double-quoted");
+    m.def("array_literal", &pgqrs::array_literal, py::arg("values"), "an array literal of integers: {1,2,3}");
+    m.def("seconds_interval", &pgqrs::seconds_interval, py::arg("seconds"),
+          "an interval parameter text for a number of seconds");
 }

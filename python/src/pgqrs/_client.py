@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import TypeVar
 
-from ._connection import Connection
-from ._params import decode_json, quote_ident
+from . import _core
+from ._connection import Connection, Rows
+from ._params import check_schema, decode_json
 from .errors import ClosedError, InvalidInputError
 from .types import from_row
 
 _T = TypeVar("_T")
 _Self = TypeVar("_Self", bound="Client")
 
-DEFAULT_SCHEMA = "pgqrs"
+DEFAULT_SCHEMA = _core.DEFAULT_SCHEMA
 
 
 class Client:
     """A connection to one database and the pgqrs schema in it. Building one needs
-    no event loop and does not connect: the first awaited call does."""
+    no event loop and does not connect: the first awaited call does.
+
+    Every SQL text comes from the C++ client (``_core.Statements``, built once
+    for the schema): ``self._sql.<name>`` for the text results and
+    ``self._sql.json.<name>`` for rows as JSON objects."""
 
     def __init__(
         self, dsn: str, *, schema: str | None = None, connect_timeout: float | None = 30.0
@@ -28,8 +33,8 @@ class Client:
         if not isinstance(dsn, str):
             raise InvalidInputError(f"dsn must be a str, not {type(dsn).__name__}")
         self._dsn = dsn
-        self._schema = DEFAULT_SCHEMA if schema is None else schema
-        self._s = quote_ident(self._schema)
+        self._schema = DEFAULT_SCHEMA if schema is None else check_schema(schema)
+        self._sql = _core.Statements(self._schema)
         self._conn = Connection(dsn, connect_timeout)
         self._closed = False
 
@@ -66,10 +71,17 @@ class Client:
 
     # -- statements ---------------------------------------------------------
 
-    async def _execute(self, sql: str, params: Sequence[str | None] = ()) -> list[tuple[str | None, ...]]:
-        """Runs a statement; ``{s}`` in sql is the quoted schema."""
+    async def _execute(
+        self,
+        sql: str,
+        params: Sequence[str | None] = (),
+        *,
+        waits: bool = False,
+        on_abandoned: Callable[[Rows], None] | None = None,
+    ) -> list[tuple[str | None, ...]]:
+        """Runs a statement and returns its rows (see :meth:`Connection.execute`)."""
         self._check_open()
-        _columns, rows = await self._conn.execute(sql.format(s=self._s), params)
+        _columns, rows = await self._conn.execute(sql, params, waits=waits, on_abandoned=on_abandoned)
         return rows
 
     async def _scalar(self, sql: str, params: Sequence[str | None] = ()) -> str | None:
@@ -82,8 +94,8 @@ class Client:
         return [row[0] for row in await self._execute(sql, params)]
 
     async def _objects(self, cls: type[_T], sql: str, params: Sequence[str | None] = ()) -> list[_T]:
-        """Rows whose first column is a JSON object, as instances of cls."""
-        return [from_row(cls, decode_json(value)) for value in await self._scalars(sql, params)]
+        """The rows of a JSON statement (``self._sql.json``) as instances of cls."""
+        return objects_of(cls, await self._execute(sql, params))
 
     async def _object(self, cls: type[_T], sql: str, params: Sequence[str | None] = ()) -> _T | None:
         """The first row as an instance of cls, or None."""
@@ -97,14 +109,15 @@ class Client:
             raise RuntimeError("the server returned no row")
         return obj
 
-    async def _timestamp(self, call: str, params: Sequence[str | None] = ()) -> datetime | None:
-        """A function returning timestamptz, as an aware datetime (None for NULL)."""
-        value = decode_json(await self._scalar("SELECT pg_catalog.to_json({s}." + call + ")::text", params))
+    async def _timestamp(self, sql: str, params: Sequence[str | None] = ()) -> datetime | None:
+        """A JSON statement giving one timestamp, as an aware datetime (None for NULL)."""
+        value = decode_json(await self._scalar(sql, params))
         return None if value is None else datetime.fromisoformat(value)
 
-    def _rowjson(self, call: str) -> str:
-        """``SELECT row_to_json(r)::text FROM {s}.call r`` for a function call."""
-        return "SELECT pg_catalog.row_to_json(r)::text FROM {s}." + call + " r"
+
+def objects_of(cls: type[_T], rows: list[tuple[str | None, ...]]) -> list[_T]:
+    """Rows whose first column is a JSON object, as instances of cls."""
+    return [from_row(cls, decode_json(row[0])) for row in rows]
 
 
 def as_int(value: str | None) -> int:

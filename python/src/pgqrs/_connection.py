@@ -7,15 +7,29 @@ coroutines have their statements pipelined on the one connection. The
 connection is opened lazily on the first request and reopened on the next
 request after it was lost; a request in flight when it is lost fails with
 :class:`PgqrsConnectionError` (it is never resent: it may have run).
+
+A *waiting* request (``waits=True``, e.g. ``dequeue_wait``) has the connection
+to itself: requests made while it runs are held here, unsent, until it ends.
+Cancelling the caller of a waiting request sends a libpq cancel request for it
+(``_core.AsyncConnection.cancel``, on the loop's default executor because
+libpq 15 has no non-blocking cancel), and the held requests go out only after
+the cancelled statement ended and the cancel request was delivered, so a
+cancel can never hit another statement. If the statement has not ended
+``cancel_timeout`` seconds later the connection is dropped (the next request
+reconnects). Rows a cancelled caller did not take are passed to its
+``on_abandoned`` callback (the Consumer releases such messages).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 
 from . import _core
 from .errors import ClosedError, PgqrsConnectionError, PgqrsError, error_from_server
+
+log = logging.getLogger("pgqrs")
 
 #: The rows of one statement: column names and rows of text values (None is NULL).
 Rows = tuple[tuple[str, ...], list[tuple[str | None, ...]]]
@@ -29,16 +43,39 @@ def _client_error(exc: Exception) -> PgqrsError:
     return PgqrsConnectionError(str(exc), _core.CONNECTION_LOST_STATE)
 
 
+class _Request:
+    """A request sent and not completed yet."""
+
+    __slots__ = ("future", "waits", "on_abandoned", "cancel_requested", "cancel_sent")
+
+    def __init__(
+        self, future: asyncio.Future[Rows], waits: bool, on_abandoned: Callable[[Rows], None] | None
+    ) -> None:
+        self.future = future
+        self.waits = waits
+        self.on_abandoned = on_abandoned
+        self.cancel_requested = False
+        self.cancel_sent = False
+
+
 class Connection:
     """A pipelined, lazily (re)connecting connection bound to one event loop at a time."""
 
-    def __init__(self, dsn: str, connect_timeout: float | None = 30.0) -> None:
+    def __init__(
+        self, dsn: str, connect_timeout: float | None = 30.0, cancel_timeout: float = 10.0
+    ) -> None:
         self._dsn = dsn
         self._connect_timeout = connect_timeout
+        self._cancel_timeout = cancel_timeout
         self._core: _core.AsyncConnection | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._fd = -1
-        self._pending: dict[int, asyncio.Future[Rows]] = {}
+        self._pending: dict[int, _Request] = {}
+        # the waiting request in flight, and the gate the others wait on meanwhile
+        self._exclusive: int | None = None
+        self._gate: asyncio.Future[None] | None = None
+        self._cancel_job: asyncio.Future[str | None] | None = None
+        self._cancel_timer: asyncio.TimerHandle | None = None
         self._connecting: asyncio.Task[None] | None = None
         self._writing = False
         self._flush_scheduled = False
@@ -54,13 +91,31 @@ class Connection:
         """True when a usable connection is open."""
         return self._core is not None and self._core.is_ready()
 
-    async def execute(self, sql: str, params: Sequence[str | None] = ()) -> Rows:
-        """Runs one statement (its own implicit transaction) and returns its rows."""
+    async def execute(
+        self,
+        sql: str,
+        params: Sequence[str | None] = (),
+        *,
+        waits: bool = False,
+        on_abandoned: Callable[[Rows], None] | None = None,
+    ) -> Rows:
+        """Runs one statement (its own implicit transaction) and returns its rows.
+
+        waits: the statement may wait on the server (it gets the connection to
+        itself, and cancelling the caller cancels it on the server).
+        on_abandoned: called with the rows if they arrive after the caller was
+        cancelled."""
         loop = asyncio.get_running_loop()
-        if self._closed:
-            raise ClosedError("connection is closed")
-        if self._loop is not loop or self._core is None or not self._core.is_ready():
-            await self._ensure_connected(loop)
+        while True:
+            if self._closed:
+                raise ClosedError("connection is closed")
+            if self._loop is not loop or self._core is None or not self._core.is_ready():
+                await self._ensure_connected(loop)
+            gate = self._gate
+            if gate is None or gate.done():
+                break
+            # a waiting statement (or its cancellation) has the connection
+            await asyncio.shield(gate)
         core = self._core
         assert core is not None
         try:
@@ -69,9 +124,27 @@ class Connection:
             self._drop()
             raise _client_error(exc) from None
         future: asyncio.Future[Rows] = loop.create_future()
-        self._pending[request_id] = future
+        request = _Request(future, waits, on_abandoned)
+        self._pending[request_id] = request
+        if waits:
+            self._exclusive = request_id
+            self._gate = loop.create_future()
         self._schedule_flush()
-        return await future
+        try:
+            return await future
+        except asyncio.CancelledError:
+            if waits and self._pending.get(request_id) is request:
+                request.cancel_requested = True
+                self._maybe_cancel()
+            raise
+
+    def cancel_waiting(self) -> None:
+        """Cancels the waiting request in flight, if any (its caller gets
+        :class:`QueryCanceledError`); the held requests run after it."""
+        request = None if self._exclusive is None else self._pending.get(self._exclusive)
+        if request is not None and not request.cancel_requested:
+            request.cancel_requested = True
+            self._maybe_cancel()
 
     def close(self) -> None:
         """Closes the connection; requests in flight fail with :class:`ClosedError`."""
@@ -194,9 +267,18 @@ class Connection:
         if core is None:
             return
         for request_id, error, columns, rows in core.drain():
-            future = self._pending.pop(request_id, None)
-            if future is None or future.done():
-                continue  # its caller was cancelled: the result is dropped
+            request = self._pending.pop(request_id, None)
+            if request_id == self._exclusive:
+                self._end_exclusive()
+            if request is None:
+                continue
+            future = request.future
+            if future.done():
+                # its caller was cancelled: the result is dropped
+                if error is None and rows and request.on_abandoned is not None:
+                    assert columns is not None
+                    _call_abandoned(request.on_abandoned, (columns, rows))
+                continue
             if error is None:
                 assert columns is not None and rows is not None
                 future.set_result((columns, rows))
@@ -204,6 +286,69 @@ class Connection:
                 _fail(future, error_from_server(*error))
         if core.is_broken():
             self._drop()
+        else:
+            self._maybe_cancel()
+
+    # -- cancelling a waiting statement ------------------------------------
+
+    def _maybe_cancel(self) -> None:
+        """Sends the cancel request of a cancelled waiting request once the server runs it
+        (it is the oldest request in flight)."""
+        if not self._pending or self._cancel_job is not None:
+            return
+        request_id, request = next(iter(self._pending.items()))
+        core, loop = self._core, self._loop
+        if not request.cancel_requested or request.cancel_sent or core is None or loop is None:
+            return
+        request.cancel_sent = True
+        job = self._cancel_job = loop.run_in_executor(None, core.cancel)
+        job.add_done_callback(lambda j: self._cancel_sent(core, request_id, j))
+        if self._cancel_timer is None:
+            self._cancel_timer = loop.call_later(self._cancel_timeout, self._cancel_expired, core, request_id)
+
+    def _cancel_sent(self, core: _core.AsyncConnection, request_id: int, job: asyncio.Future[str | None]) -> None:
+        if self._cancel_job is job:
+            self._cancel_job = None
+        failure = None if job.cancelled() else (job.exception() or job.result())
+        if core is self._core and request_id in self._pending:
+            if failure is not None:
+                # the statement would run to its end: give the connection up instead
+                self._drop(PgqrsConnectionError(f"could not cancel the waiting statement: {failure}", "08006"))
+            elif self._loop is not None:
+                # a request that reached the server before the statement started is
+                # ignored there: send another one unless the statement ends first
+                self._loop.call_later(0.5, self._resend_cancel, core, request_id)
+        self._open_gate()
+
+    def _resend_cancel(self, core: _core.AsyncConnection, request_id: int) -> None:
+        request = self._pending.get(request_id)
+        if core is self._core and request is not None and self._cancel_timer is not None:
+            request.cancel_sent = False
+            self._maybe_cancel()
+
+    def _cancel_expired(self, core: _core.AsyncConnection, request_id: int) -> None:
+        self._cancel_timer = None
+        if core is self._core and request_id in self._pending:
+            self._drop(
+                PgqrsConnectionError(
+                    f"the cancelled statement did not end within {self._cancel_timeout} s", "08006"
+                )
+            )
+
+    def _end_exclusive(self) -> None:
+        """The waiting request completed: the held requests may go once no cancel is in flight."""
+        self._exclusive = None
+        if self._cancel_timer is not None:
+            self._cancel_timer.cancel()
+            self._cancel_timer = None
+        self._open_gate()
+
+    def _open_gate(self) -> None:
+        gate = self._gate
+        if gate is not None and self._exclusive is None and self._cancel_job is None:
+            self._gate = None
+            if not gate.done() and not gate.get_loop().is_closed():
+                gate.set_result(None)
 
     def _drop(self, reason: PgqrsError | None = None) -> None:
         """Forgets the current connection; the next request reconnects."""
@@ -218,14 +363,24 @@ class Connection:
             if self._pending:
                 # completions of the requests closed above: each gets a clear error
                 for request_id, error, _columns, _rows in core.drain():
-                    future = self._pending.pop(request_id, None)
-                    if future is not None and error is not None:
-                        _fail(future, reason or error_from_server(*error))
+                    request = self._pending.pop(request_id, None)
+                    if request is not None and error is not None:
+                        _fail(request.future, reason or error_from_server(*error))
         self._writing = False
         self._fd = -1
-        for future in self._pending.values():
-            _fail(future, reason or PgqrsConnectionError("connection lost", "08006"))
+        for request in self._pending.values():
+            _fail(request.future, reason or PgqrsConnectionError("connection lost", "08006"))
         self._pending.clear()
+        # nothing runs any more: a cancel request still in flight cannot hit a new statement
+        self._cancel_job = None
+        self._end_exclusive()
+
+
+def _call_abandoned(callback: Callable[[Rows], None], rows: Rows) -> None:
+    try:
+        callback(rows)
+    except Exception:  # a failing callback must not break the connection
+        log.exception("pgqrs: handling the rows of a cancelled call failed")
 
 
 def _fail(future: asyncio.Future[Rows], error: BaseException) -> None:

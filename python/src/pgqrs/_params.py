@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
+from . import _core
 from .errors import InvalidInputError, PayloadError
 
 
@@ -59,10 +60,10 @@ def seconds(value: object, name: str) -> str:
 
 
 def id_array(values: Iterable[object], name: str) -> str:
-    """A bigint[] literal such as ``{1,2,3}``."""
+    """A bigint[] literal such as ``{1,2,3}`` (the C++ client's array_literal)."""
     if isinstance(values, (str, bytes)):
         raise InvalidInputError(f"{name} must be a list of ints")
-    return "{" + ",".join(integer(v, name) for v in values) + "}"
+    return _core.array_literal([int(integer(v, name)) for v in values])
 
 
 def optional_int_array(values: Iterable[int | None]) -> str:
@@ -70,11 +71,16 @@ def optional_int_array(values: Iterable[int | None]) -> str:
     return "{" + ",".join("NULL" if v is None else str(int(v)) for v in values) + "}"
 
 
-def quote_ident(name: str) -> str:
-    """A SQL identifier, always quoted."""
+def interval(value: object, name: str) -> str:
+    """A duration (seconds as int/float, or a timedelta) as an interval parameter."""
+    return _core.seconds_interval(float(seconds(value, name)))
+
+
+def check_schema(name: object) -> str:
+    """A schema name the client can quote (the C++ Statements quote it)."""
     if not isinstance(name, str) or not name or "\x00" in name:
         raise InvalidInputError(f"invalid schema name {name!r}")
-    return '"' + name.replace('"', '""') + '"'
+    return name
 
 
 def decode_json(value: str | None) -> Any:

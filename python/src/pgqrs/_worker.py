@@ -46,6 +46,7 @@ class WorkerClient(Client):
         self._worker: WorkerInfo | None = None
         self._registering: asyncio.Task[WorkerInfo] | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None
+        self._closing = False
 
     @property
     def queue(self) -> str:
@@ -70,35 +71,35 @@ class WorkerClient(Client):
     async def worker(self) -> WorkerInfo:
         """The worker row, registering the worker first if needed."""
         await self._worker_id()
-        return await self._one(WorkerInfo, self._rowjson("get_worker($1)"), [str(self._worker_id_now())])
+        return await self._one(WorkerInfo, self._sql.json.get_worker, [str(self._worker_id_now())])
 
     # -- lifecycle ----------------------------------------------------------
 
     async def heartbeat(self) -> datetime:
         """Records that the worker is alive; returns the heartbeat time."""
         worker_id = await self._worker_id()
-        value = await self._timestamp("heartbeat($1)", [str(worker_id)])
+        value = await self._timestamp(self._sql.json.heartbeat, [str(worker_id)])
         assert value is not None
         return value
 
     async def suspend(self) -> WorkerInfo:
         """ready -> suspended: the worker gets nothing from dequeue until resumed."""
-        return await self._transition("suspend_worker")
+        return await self._transition(self._sql.json.suspend_worker)
 
     async def resume(self) -> WorkerInfo:
         """suspended -> ready."""
-        return await self._transition("resume_worker")
+        return await self._transition(self._sql.json.resume_worker)
 
     async def shutdown(self) -> WorkerInfo:
         """ready or suspended -> stopped, releasing the messages the worker holds."""
-        info = await self._transition("shutdown_worker")
+        info = await self._transition(self._sql.json.shutdown_worker)
         self._stop_heartbeats()
         return info
 
     async def status(self) -> str:
         """ready, suspended or stopped."""
         worker_id = await self._worker_id()
-        value = await self._scalar("SELECT {s}.worker_status($1)", [str(worker_id)])
+        value = await self._scalar(self._sql.worker_status, [str(worker_id)])
         return value or ""
 
     async def close(self) -> None:
@@ -107,16 +108,18 @@ class WorkerClient(Client):
         if self._closed:
             return
         self._stop_heartbeats()
+        self._closing = True
+        self._conn.cancel_waiting()  # a waiting dequeue would hold the shutdown back
         if self._worker is not None and self._worker.status != "stopped":
             try:
-                await asyncio.wait_for(self._transition("shutdown_worker"), timeout=10)
+                await asyncio.wait_for(self._transition(self._sql.json.shutdown_worker), timeout=10)
             except (PgqrsError, asyncio.TimeoutError) as exc:
                 log.debug("pgqrs: shutdown of worker %s on close failed: %s", self.worker_id, exc)
         await super().close()
 
-    async def _transition(self, function: str) -> WorkerInfo:
+    async def _transition(self, sql: str) -> WorkerInfo:
         worker_id = await self._worker_id()
-        info = await self._one(WorkerInfo, self._rowjson(f"{function}($1)"), [str(worker_id)])
+        info = await self._one(WorkerInfo, sql, [str(worker_id)])
         self._worker = info
         return info
 
@@ -142,9 +145,7 @@ class WorkerClient(Client):
 
     async def _register(self) -> WorkerInfo:
         return await self._one(
-            WorkerInfo,
-            self._rowjson("register_worker($1, $2, $3)"),
-            [self._hostname, str(self._port), self._queue],
+            WorkerInfo, self._sql.json.register_worker, [self._hostname, str(self._port), self._queue]
         )
 
     # -- heartbeats ---------------------------------------------------------

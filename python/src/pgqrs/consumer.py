@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
-from datetime import datetime
+import math
+import time
+from collections.abc import AsyncGenerator, Iterable
+from datetime import datetime, timedelta
 
-from ._client import as_bool, as_int
+from ._client import as_bool, as_int, objects_of
+from ._connection import Rows
 from ._params import id_array, integer, optional_int_array, optional_integer
-from ._worker import DEFAULT_HEARTBEAT_INTERVAL, WorkerClient
-from .errors import InvalidInputError
+from ._worker import DEFAULT_HEARTBEAT_INTERVAL, WorkerClient, log
+from .errors import ClosedError, InvalidInputError, PgqrsError, QueryCanceledError, WorkerError
 from .types import QueueMessage
 
 # how many leases (message id -> attempt) a consumer remembers for fencing
 _MAX_TRACKED_LEASES = 100_000
+# the lease length of the server's dequeue when none is given
+_SERVER_DEFAULT_LOCK_SECONDS = 5
 
 
 class Consumer(WorkerClient):
@@ -49,47 +54,141 @@ class Consumer(WorkerClient):
             connect_timeout=connect_timeout,
         )
         self._lock_seconds = lock_seconds
-        self._attempts: dict[int, int] = {}
+        # message id -> (attempt, monotonic time after which it is forgotten)
+        self._attempts: dict[int, tuple[int, float]] = {}
+        self._last_sweep = 0.0
+        self._background: set[asyncio.Task[None]] = set()
 
-    async def dequeue(self, batch_size: int = 1, lock_seconds: int | None = None) -> list[QueueMessage]:
-        """Leases up to batch_size visible messages, oldest first, for lock_seconds."""
-        return await self._lease("dequeue", batch_size, lock_seconds, None)
+    async def dequeue(
+        self,
+        batch_size: int = 1,
+        lock_seconds: int | None = None,
+        wait: float | timedelta | None = None,
+    ) -> list[QueueMessage]:
+        """Leases up to batch_size visible messages, oldest first, for lock_seconds.
+
+        With wait (seconds, rounded up; at most 3600), waits on the server that long
+        for a message when none is visible (``dequeue_wait``): it returns as soon
+        as one is leased, or [] at the end of the wait. While it waits the
+        consumer's other calls are held back (they run after it). Cancelling the
+        awaiting task cancels the statement on the server; messages it had leased
+        already are released (or come back when their lease ends)."""
+        wait_seconds = None if wait is None else _wait_seconds(wait)
+        return await self._lease(batch_size, lock_seconds, wait_seconds)
 
     async def dequeue_wait(
         self, batch_size: int = 1, lock_seconds: int | None = None, wait_seconds: int = 30
     ) -> list[QueueMessage]:
-        """Like dequeue, but waits up to wait_seconds on the server for a message.
+        """``dequeue(batch_size, lock_seconds, wait=wait_seconds)``."""
+        return await self._lease(batch_size, lock_seconds, int(integer(wait_seconds, "wait_seconds")))
 
-        The wait occupies this consumer's connection: its other calls are
-        answered after this one returns."""
-        return await self._lease("dequeue_wait", batch_size, lock_seconds, integer(wait_seconds, "wait_seconds"))
+    async def messages(
+        self,
+        batch_size: int = 1,
+        lock_seconds: int | None = None,
+        wait: float | timedelta = 10,
+    ) -> AsyncGenerator[QueueMessage, None]:
+        """Yields messages as they arrive, leasing up to batch_size at a time and
+        waiting up to wait seconds per dequeue; the caller archives (or deletes,
+        or releases) each one::
 
-    async def _lease(
-        self, function: str, batch_size: int, lock_seconds: int | None, wait: str | None
-    ) -> list[QueueMessage]:
+            async for message in consumer.messages(batch_size=10, lock_seconds=30):
+                await handle(message.payload)
+                await consumer.archive(message.id)
+
+        It ends when the consumer is closed or its worker shut down. Leaving the
+        loop early (break, an exception, cancellation) releases the messages of
+        the current batch not yet yielded."""
+        wait_seconds = _wait_seconds(wait)
+        size = int(integer(batch_size, "batch_size"))
+        lock = optional_integer(lock_seconds, "lock_seconds")
+        pending: list[QueueMessage] = []
+        try:
+            while True:
+                try:
+                    pending = await self._lease(size, None if lock is None else int(lock), wait_seconds)
+                except (ClosedError, WorkerError):
+                    return
+                pending.reverse()
+                while pending:
+                    yield pending.pop()
+        finally:
+            if pending and not self._closed:
+                self._release_later([m.id for m in pending])
+
+    async def _lease(self, batch_size: int, lock_seconds: int | None, wait: int | None) -> list[QueueMessage]:
         size = integer(batch_size, "batch_size")
         lock = optional_integer(lock_seconds, "lock_seconds")
         if lock is None:
             lock = optional_integer(self._lock_seconds, "lock_seconds")
-        worker_id = await self._worker_id()
-        params = [self._queue, size, str(worker_id)]
-        args = ["queue_name => $1", "batch_size => $2", "worker_id => $3"]
-        if lock is not None:
-            params.append(lock)
-            args.append(f"lock_seconds => ${len(params)}")
-        if wait is not None:
-            params.append(wait)
-            args.append(f"wait_seconds => ${len(params)}")
-        call = f"{function}({', '.join(args)})"
-        messages = await self._objects(QueueMessage, self._rowjson(call), params)
-        for message in messages:
-            self._attempts.pop(message.id, None)  # re-insert: newest last
-            self._attempts[message.id] = message.read_ct
-        if len(self._attempts) > _MAX_TRACKED_LEASES:
-            # leases never settled (expired long ago): forget the oldest
-            for stale in list(self._attempts)[: len(self._attempts) - _MAX_TRACKED_LEASES]:
-                del self._attempts[stale]
+        worker_id = str(await self._worker_id())
+        json = self._sql.json
+        if wait is None:
+            sql, params = (
+                (json.dequeue_default_lock, [self._queue, size, worker_id])
+                if lock is None
+                else (json.dequeue, [self._queue, size, lock, worker_id])
+            )
+        else:
+            sql, params = (
+                (json.dequeue_wait_default_lock, [self._queue, size, worker_id, str(wait)])
+                if lock is None
+                else (json.dequeue_wait, [self._queue, size, lock, worker_id, str(wait)])
+            )
+        lease = _SERVER_DEFAULT_LOCK_SECONDS if lock is None else int(lock)
+        try:
+            rows = await self._execute(
+                sql, params, waits=wait is not None, on_abandoned=lambda r: self._abandoned(r, lease)
+            )
+        except QueryCanceledError:
+            if self._closing:  # close() ended the wait
+                raise ClosedError(f"{type(self).__name__} is closed") from None
+            raise
+        messages = objects_of(QueueMessage, rows)
+        self._remember(messages, lease)
         return messages
+
+    def _remember(self, messages: list[QueueMessage], lease_seconds: int) -> None:
+        """Remembers the attempts of freshly leased messages; forgets old leases."""
+        now = time.monotonic()
+        forget_after = now + 2 * max(lease_seconds, 1)
+        for message in messages:
+            self._attempts.pop(message.id, None)
+            self._attempts[message.id] = (message.read_ct, forget_after)
+        if now - self._last_sweep < 1.0 and len(self._attempts) <= _MAX_TRACKED_LEASES:
+            return
+        self._last_sweep = now
+        # leases that ended as long ago as they lasted: nobody settles those any more
+        for msg_id in [i for i, (_a, until) in self._attempts.items() if until < now]:
+            del self._attempts[msg_id]
+        excess = len(self._attempts) - _MAX_TRACKED_LEASES
+        if excess > 0:
+            oldest = sorted(self._attempts, key=lambda i: self._attempts[i][1])[:excess]
+            for msg_id in oldest:
+                del self._attempts[msg_id]
+
+    def _abandoned(self, rows: Rows, lease_seconds: int) -> None:
+        """Messages leased by a call whose caller was cancelled: release them now."""
+        messages = objects_of(QueueMessage, rows[1])
+        self._remember(messages, lease_seconds)
+        if not self._closed:
+            self._release_later([m.id for m in messages])
+
+    def _release_later(self, ids: list[int]) -> None:
+        """Releases messages in the background (best effort: else their leases end)."""
+
+        async def release() -> None:
+            try:
+                await self.release(ids)
+            except (PgqrsError, asyncio.CancelledError) as exc:
+                log.debug("pgqrs: releasing messages %s failed: %s", ids, exc)
+
+        try:
+            task = asyncio.get_running_loop().create_task(release())
+        except RuntimeError:  # no running loop: the leases end by themselves
+            return
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def dequeue_batch(self, batch_size: int = 10, lock_seconds: int | None = None) -> list[QueueMessage]:
         """Leases up to batch_size messages (dequeue with a larger default batch)."""
@@ -97,19 +196,19 @@ class Consumer(WorkerClient):
 
     async def archive(self, message_id: int) -> bool:
         """Moves a leased message to the archive; False when this consumer no longer holds it."""
-        return await self._settle_one("archive", message_id)
+        return await self._settle_one(self._sql.archive, message_id)
 
     async def delete(self, message_id: int) -> bool:
         """Deletes a leased message for good; False when this consumer no longer holds it."""
-        return await self._settle_one("delete", message_id)
+        return await self._settle_one(self._sql.delete_message, message_id)
 
     async def archive_batch(self, message_ids: Iterable[int]) -> list[int]:
         """Archives leased messages; returns the ids archived."""
-        return await self._settle_many("archive_batch", message_ids)
+        return await self._settle_many(self._sql.archive_batch, message_ids)
 
     async def delete_batch(self, message_ids: Iterable[int]) -> list[int]:
         """Deletes leased messages; returns the ids deleted."""
-        return await self._settle_many("delete_batch", message_ids)
+        return await self._settle_many(self._sql.delete_batch, message_ids)
 
     async def extend_visibility(self, message_id: int, seconds: int) -> datetime | None:
         """Makes the lease end seconds from now; returns the new vt, or None when
@@ -117,81 +216,73 @@ class Consumer(WorkerClient):
         msg_id = integer(message_id, "message_id")
         secs = integer(seconds, "seconds")
         worker_id = await self._worker_id()
-        attempt = self._attempts.get(int(msg_id))
-        return await self._timestamp(
-            "extend_visibility($1, $2, $3, $4)",
-            [msg_id, secs, str(worker_id), None if attempt is None else str(attempt)],
+        vt = await self._timestamp(
+            self._sql.json.extend_visibility, [msg_id, secs, str(worker_id), self._attempt_param(int(msg_id))]
         )
+        known = self._attempts.get(int(msg_id))
+        if vt is not None and known is not None:
+            self._attempts[int(msg_id)] = (known[0], time.monotonic() + 2 * max(int(secs), 1))
+        return vt
 
     async def release(self, message_ids: Iterable[int]) -> int:
         """Ends the leases now so the messages are visible again; returns the count."""
-        ids = [int(integer(i, "message_ids")) for i in _as_list(message_ids)]
-        if not ids:
-            return 0
-        worker_id = await self._worker_id()
-        known = [i for i in ids if i in self._attempts]
-        unknown = [i for i in ids if i not in self._attempts]
-        calls = []
-        if known:
-            calls.append(
-                self._scalar(
-                    "SELECT {s}.release($1::bigint[], $2, $3::int[])",
-                    [id_array(known, "message_ids"), str(worker_id), self._attempt_array(known)],
-                )
-            )
-        if unknown:
-            calls.append(
-                self._scalar(
-                    "SELECT {s}.release($1::bigint[], $2)", [id_array(unknown, "message_ids"), str(worker_id)]
-                )
-            )
-        counts = await asyncio.gather(*calls)
-        for i in ids:
-            self._attempts.pop(i, None)
-        return sum(as_int(c) for c in counts)
+        results = await self._fenced_batch(self._sql.release, message_ids)
+        return sum(as_int(value) for values in results for value in values)
 
-    async def _settle_one(self, function: str, message_id: int) -> bool:
+    def attempt_of(self, message_id: int) -> int | None:
+        """The attempt (read_ct) this consumer leased the message with, while it
+        remembers it: until settled, and at most until its lease ended as long ago
+        as it lasted. Without it, settling calls are fenced by the worker id only."""
+        known = self._attempts.get(message_id)
+        return None if known is None else known[0]
+
+    async def _settle_one(self, sql: str, message_id: int) -> bool:
         msg_id = integer(message_id, "message_id")
         worker_id = await self._worker_id()
-        attempt = self._attempts.get(int(msg_id))
-        value = await self._scalar(
-            "SELECT {s}." + function + "($1, $2, $3)",
-            [msg_id, str(worker_id), None if attempt is None else str(attempt)],
-        )
+        value = await self._scalar(sql, [msg_id, str(worker_id), self._attempt_param(int(msg_id))])
         self._attempts.pop(int(msg_id), None)
         return as_bool(value)
 
-    async def _settle_many(self, function: str, message_ids: Iterable[int]) -> list[int]:
+    async def _settle_many(self, sql: str, message_ids: Iterable[int]) -> list[int]:
+        ids = [int(integer(i, "message_ids")) for i in _as_list(message_ids)]
+        results = await self._fenced_batch(sql, ids)
+        done = {as_int(v) for values in results for v in values}
+        return [i for i in ids if i in done]
+
+    async def _fenced_batch(self, sql: str, message_ids: Iterable[int]) -> list[list[str | None]]:
+        """Runs a batch statement ($1 ids, $2 worker, $3 attempts): ids this consumer
+        leased go with their attempt, the others with the worker id only (pipelined)."""
         ids = [int(integer(i, "message_ids")) for i in _as_list(message_ids)]
         if not ids:
             return []
-        worker_id = await self._worker_id()
-        # ids this consumer leased go with their attempt; others with the worker id only
+        worker_id = str(await self._worker_id())
         known = [i for i in ids if i in self._attempts]
         unknown = [i for i in ids if i not in self._attempts]
         calls = []
         if known:
-            calls.append(
-                self._scalars(
-                    "SELECT {s}." + function + "($1::bigint[], $2, $3::int[])",
-                    [id_array(known, "message_ids"), str(worker_id), self._attempt_array(known)],
-                )
-            )
+            attempts = optional_int_array([self._attempts[i][0] for i in known])
+            calls.append(self._scalars(sql, [id_array(known, "message_ids"), worker_id, attempts]))
         if unknown:
-            calls.append(
-                self._scalars(
-                    "SELECT {s}." + function + "($1::bigint[], $2)",
-                    [id_array(unknown, "message_ids"), str(worker_id)],
-                )
-            )
+            calls.append(self._scalars(sql, [id_array(unknown, "message_ids"), worker_id, None]))
         results = await asyncio.gather(*calls)
         for i in ids:
             self._attempts.pop(i, None)
-        done = {as_int(v) for values in results for v in values}
-        return [i for i in ids if i in done]
+        return list(results)
 
-    def _attempt_array(self, ids: list[int]) -> str:
-        return optional_int_array([self._attempts[i] for i in ids])
+    def _attempt_param(self, message_id: int) -> str | None:
+        known = self._attempts.get(message_id)
+        return None if known is None else str(known[0])
+
+
+def _wait_seconds(wait: object) -> int:
+    """A wait in seconds (int, float or timedelta), rounded up to whole seconds."""
+    if isinstance(wait, timedelta):
+        wait = wait.total_seconds()
+    if isinstance(wait, bool) or not isinstance(wait, (int, float)) or math.isnan(wait):
+        raise InvalidInputError(f"wait must be seconds or a timedelta, not {type(wait).__name__}")
+    if wait < 0 or math.isinf(wait):
+        raise InvalidInputError(f"wait must be between 0 and 3600 seconds, not {wait}")
+    return math.ceil(wait)
 
 
 def _as_list(values: Iterable[int]) -> list[int]:

@@ -73,6 +73,12 @@ class WorkerError(StateError):
     """The worker is stopped, suspended or may not do what was asked."""
 
 
+class QueryCanceledError(PgqrsError):
+    """The statement was cancelled on the server (SQLSTATE 57014): by
+    ``statement_timeout``, ``pg_cancel_backend`` or a cancel request. (Cancelling
+    an awaiting task raises ``asyncio.CancelledError`` instead.)"""
+
+
 class ClosedError(PgqrsError):
     """The Admin, Producer or Consumer was closed."""
 
@@ -88,6 +94,7 @@ _BY_NAME: dict[str, type[PgqrsError]] = {
     "InvalidInputError": InvalidInputError,
     "WorkerError": WorkerError,
     "StateError": StateError,
+    "CanceledError": QueryCanceledError,
     "Error": PgqrsError,
 }
 
@@ -97,8 +104,6 @@ def error_from_server(sqlstate: str, message: str, detail: str = "", hint: str =
     cls = _BY_NAME.get(_core.classify(sqlstate, message), PgqrsError)
     if sqlstate == "58P01" or (sqlstate == "0A000" and "extension" in message):
         cls = ExtensionNotAvailableError
-    elif sqlstate == "42602":  # invalid_name: e.g. an invalid queue name
-        cls = InvalidInputError
     return cls(message, sqlstate, detail, hint)
 
 
@@ -112,6 +117,7 @@ __all__ = [
     "PayloadError",
     "PgqrsConnectionError",
     "PgqrsError",
+    "QueryCanceledError",
     "QueueExistsError",
     "QueueNotFoundError",
     "StateError",

@@ -46,9 +46,7 @@ class Producer(WorkerClient):
         body = encode_payload(payload)
         delay = integer(delay_seconds, "delay_seconds")
         worker_id = await self._worker_id()
-        value = await self._scalar(
-            "SELECT {s}.enqueue($1, $2::jsonb, $3, $4)", [self._queue, body, delay, str(worker_id)]
-        )
+        value = await self._scalar(self._sql.enqueue, [self._queue, body, delay, str(worker_id)])
         return as_int(value)
 
     async def enqueue_delayed(self, payload: Mapping[str, Any], delay_seconds: int) -> int:
@@ -64,11 +62,7 @@ class Producer(WorkerClient):
         if body == "[]":
             return []
         worker_id = await self._worker_id()
-        values = await self._scalars(
-            "SELECT {s}.enqueue_batch($1, ARRAY(SELECT e.v FROM pg_catalog.jsonb_array_elements($2::jsonb)"
-            " WITH ORDINALITY AS e(v, n) ORDER BY e.n), $3, $4)",
-            [self._queue, body, delay, str(worker_id)],
-        )
+        values = await self._scalars(self._sql.enqueue_batch, [self._queue, body, delay, str(worker_id)])
         return [as_int(v) for v in values]
 
 

@@ -27,7 +27,6 @@ class _Table(Generic[_Row]):
     _what = ""
     _row: type[Any] = object
     _missing: type[NotFoundError] = NotFoundError
-    _by_queue = True
 
     def __init__(self, client: Client) -> None:
         self._client = client
@@ -36,38 +35,36 @@ class _Table(Generic[_Row]):
         """``await admin.get_queues()`` gives the object itself."""
         return _ready(self).__await__()
 
+    def _statement(self, name: str, json: bool = False) -> str:
+        """The C++ client's statement ``<table>_<name>`` (its JSON form when json)."""
+        sql = self._client._sql
+        return str(getattr(sql.json if json else sql, f"{self._table}_{name}"))
+
     async def count(self, queue: str | None = None) -> int:
-        """Number of rows (of one queue, when named)."""
-        where, params = self._where(queue)
-        value = await self._client._scalar(f"SELECT pg_catalog.count(*) FROM {{s}}.{self._table} t{where}", params)
+        """Number of rows (of one queue, when named; QueueNotFoundError when it does not exist)."""
+        value = await self._client._scalar(self._statement("count"), [_queue(queue)])
         return as_int(value)
 
     async def list(self, queue: str | None = None, limit: int | None = None) -> builtins.list[_Row]:
         """Rows by id (of one queue, when named; at most limit rows, when given)."""
-        where, params = self._where(queue)
-        sql = f"SELECT pg_catalog.row_to_json(t)::text FROM {{s}}.{self._table} t{where} ORDER BY t.id"
-        lim = optional_integer(limit, "limit")
-        if lim is not None:
-            params.append(lim)
-            sql += f" LIMIT ${len(params)}"
-        return await self._client._objects(self._row, sql, params)
+        params = [_queue(queue)]
+        if self._table in ("messages", "archive"):
+            params.append(optional_integer(limit, "limit"))
+            return await self._client._objects(self._row, self._statement("list", True), params)
+        rows = await self._client._objects(self._row, self._statement("list", True), params)
+        return rows if limit is None else rows[: int(integer(limit, "limit"))]
 
     async def get(self, id: int) -> _Row:
         """The row of that id; raises a NotFoundError subclass when there is none."""
         row_id = integer(id, "id")
-        sql = f"SELECT pg_catalog.row_to_json(t)::text FROM {{s}}.{self._table} t WHERE t.id = $1"
-        obj = await self._client._object(self._row, sql, [row_id])
+        obj = await self._client._object(self._row, self._statement("get", True), [row_id])
         if obj is None:
             raise self._missing(f"{self._what} {row_id} does not exist", "P0002")
         return obj  # type: ignore[no-any-return]
 
-    def _where(self, queue: str | None) -> tuple[str, builtins.list[str | None]]:
-        if queue is None:
-            return "", []
-        name = text(queue, "queue")
-        if not self._by_queue:
-            return " WHERE t.queue_name = $1", [name]
-        return " WHERE t.queue_id = (SELECT q.id FROM {s}.get_queue($1) q)", [name]
+
+def _queue(queue: str | None) -> str | None:
+    return None if queue is None else text(queue, "queue")
 
 
 async def _ready(value: _Self) -> _Self:
@@ -81,7 +78,6 @@ class Queues(_Table[QueueInfo]):
     _what = "queue"
     _row = QueueInfo
     _missing = QueueNotFoundError
-    _by_queue = False
 
 
 class Workers(_Table[WorkerInfo]):

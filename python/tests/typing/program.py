@@ -6,6 +6,8 @@ real database: ``main(dsn)``.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncGenerator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -114,7 +116,12 @@ async def consumer_calls(dsn: str) -> None:
     batch: list[QueueMessage] = await consumer.dequeue_batch(10, lock_seconds=60)
     nothing: list[QueueMessage] = await consumer.dequeue_wait(1, lock_seconds=30, wait_seconds=0)
     assert nothing == []
+    waited: list[QueueMessage] = await consumer.dequeue(1, lock_seconds=30, wait=timedelta(seconds=1))
+    assert waited == []
+    assert await consumer.dequeue(wait=0.5) == []
     first: QueueMessage = messages[0]
+    known: int | None = consumer.attempt_of(first.id)
+    assert known == 1
     payload: dict[str, Any] = first.payload
     attempt: int = first.read_ct
     assert payload and attempt == 1
@@ -126,6 +133,14 @@ async def consumer_calls(dsn: str) -> None:
     removed: list[int] = await consumer.delete_batch([batch[2].id])
     released: int = await consumer.release([m.id for m in batch[3:]])
     assert done and gone and archived and removed and released >= 0
+    stream: AsyncGenerator[QueueMessage, None] = consumer.messages(batch_size=2, lock_seconds=30, wait=1)
+    try:
+        message: QueueMessage = await asyncio.wait_for(anext(stream), timeout=2)
+        await consumer.archive(message.id)
+    except TimeoutError:
+        pass  # nothing left in the queue
+    finally:
+        await stream.aclose()
     stopped: WorkerInfo = await consumer.shutdown()
     assert stopped.status == "stopped"
     await consumer.close()

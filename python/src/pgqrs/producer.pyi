@@ -1,0 +1,13 @@
+"""Type stub of pgqrs.producer."""
+
+from ._worker import WorkerClient
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+__all__ = ['Producer']
+
+class Producer(WorkerClient):
+    def __init__(self, dsn: str, queue: str, hostname: str, port: int, *, schema: str | None = None, heartbeat_interval: float | None = 10.0, connect_timeout: float | None = 30.0) -> None: ...
+    async def enqueue(self, payload: Mapping[str, Any], delay_seconds: int = 0) -> int: ...
+    async def enqueue_delayed(self, payload: Mapping[str, Any], delay_seconds: int) -> int: ...
+    async def enqueue_batch(self, payloads: Iterable[Mapping[str, Any]], delay_seconds: int = 0) -> list[int]: ...

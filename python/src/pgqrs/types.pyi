@@ -1,0 +1,98 @@
+"""Type stub of pgqrs.types."""
+
+import dataclasses
+from datetime import datetime
+from typing import Any
+
+__all__ = ['QueueInfo', 'QueueMessage', 'ArchivedMessage', 'WorkerInfo', 'QueueMetrics', 'SystemStats', 'WorkerStats', 'WorkerHealth']
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class QueueInfo:
+    id: int
+    queue_name: str
+    created_at: datetime
+    max_attempts: int = 5
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class QueueMessage:
+    id: int
+    queue_id: int
+    payload: dict[str, Any]
+    vt: datetime
+    enqueued_at: datetime
+    read_ct: int
+    dequeued_at: datetime | None
+    producer_worker_id: int | None
+    consumer_worker_id: int | None
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ArchivedMessage:
+    id: int
+    queue_id: int
+    payload: dict[str, Any]
+    vt: datetime
+    enqueued_at: datetime
+    read_ct: int
+    dequeued_at: datetime | None
+    producer_worker_id: int | None
+    consumer_worker_id: int | None
+    archived_at: datetime
+    dead_letter: bool
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WorkerInfo:
+    id: int
+    hostname: str
+    port: int
+    queue_id: int | None
+    started_at: datetime
+    heartbeat_at: datetime
+    shutdown_at: datetime | None
+    status: str
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class QueueMetrics:
+    queue_name: str
+    total_messages: int
+    pending_messages: int
+    locked_messages: int
+    delayed_messages: int
+    archived_messages: int
+    dead_messages: int
+    oldest_pending_at: datetime | None
+    newest_enqueued_at: datetime | None
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SystemStats:
+    total_queues: int
+    total_workers: int
+    ready_workers: int
+    suspended_workers: int
+    stopped_workers: int
+    total_messages: int
+    locked_messages: int
+    archived_messages: int
+    dead_messages: int
+    schema_version: str | None
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WorkerStats:
+    queue_name: str
+    total_workers: int
+    ready_workers: int
+    suspended_workers: int
+    stopped_workers: int
+    messages_held: int
+    oldest_heartbeat_at: datetime | None
+    newest_heartbeat_at: datetime | None
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WorkerHealth:
+    worker_id: int
+    hostname: str
+    port: int
+    queue_name: str | None
+    status: str
+    heartbeat_at: datetime
+    healthy: bool
+    messages_held: int
