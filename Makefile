@@ -53,7 +53,7 @@ EXT_MAKE = $(MAKE) --no-print-directory -C $(EXT_BUILD_DIR) -f $(CURDIR)/Makefil
 # The targets that chain steps call $(MAKE) again for each one, so that a fresh
 # machine (no pg_config yet, hence no PGXS above) gets through `setup` first.
 
-.PHONY: setup check-pgxs build install-ext all install clean test test-regress test-isolation test-client test-python demo bench-sql
+.PHONY: setup check-pgxs build install-ext all install clean test test-regress test-isolation test-client test-python reliability reliability-long demo bench-sql
 
 setup:
 	scripts/setup.sh
@@ -97,6 +97,15 @@ test-client:
 test-python:
 	.venv/bin/pip install --quiet ./python
 	PGQRS_TEST_DSN=$(PGQRS_DSN) .venv/bin/pytest python/tests
+
+# The reliability suites (tests/reliability): crash, delivery and pressure audits,
+# fuzz, injection, client faults; each starts its own throwaway server. The
+# short mode runs in `make test`; the long one is run by hand (docs/reliability.md).
+reliability:
+	PGQRS_RELIABILITY_MODE=short .venv/bin/pytest -rxX tests/reliability
+
+reliability-long:
+	PGQRS_RELIABILITY_MODE=long .venv/bin/pytest -s -rxX tests/reliability
 
 demo:
 	$(MAKE) setup

@@ -37,7 +37,8 @@ struct Pending {
 };
 Pending pending[max_pending];
 int npending = 0;
-bool pending_overflow = false;  // more queues than fit: wake one waiter of each queue
+bool pending_overflow = false;  // more queues than fit: wake every waiter at commit
+bool exit_hook_set = false;     // this backend clears its slot when it exits
 
 Size state_size()
 {
@@ -69,6 +70,11 @@ void startup_shmem()
         }
     }
     LWLockRelease(AddinShmemInitLock);
+}
+
+void unregister_at_exit(int, Datum)
+{
+    wake_unregister();
 }
 
 WaiterSlot *my_slot()
@@ -151,6 +157,12 @@ void wake_register(int64 queue_id)
     WaiterSlot *slot = my_slot();
     if (slot == nullptr)
         return;
+    if (!exit_hook_set) {
+        // a backend terminated while it waits leaves by proc_exit, past any
+        // PG_FINALLY: clear its slot then too
+        before_shmem_exit(unregister_at_exit, (Datum) 0);
+        exit_hook_set = true;
+    }
     slot->latch = MyLatch;
     // exchange is a full barrier: the claim that follows sees every commit whose
     // waker could have missed this slot

@@ -5,7 +5,8 @@
 #
 # Suites: pg_regress (regress/sql), isolation (regress/specs), the C++ client
 # (`make test-client`, when client/CMakeLists.txt exists) and the Python
-# package (`make test-python`, when python/pyproject.toml exists). They see the
+# package (`make test-python`, when python/pyproject.toml exists), then the
+# short reliability suites (`make reliability`, their own servers). They see the
 # server as PGQRS_DSN (and PGHOST / PGPORT / PGUSER / PGDATABASE).
 # Outputs go to build/test/ (results, regression.diffs, a copy of the server log).
 set -euo pipefail
@@ -63,6 +64,7 @@ suite regress   scripts/regress.sh sql       "$out/regress"
 suite isolation scripts/regress.sh isolation "$out/isolation"
 component client client/CMakeLists.txt test-client
 component python python/pyproject.toml test-python
+suite reliability "$make" --no-print-directory reliability
 suite server-log scripts/check-server-log.sh "$cluster/server.log"
 
 echo

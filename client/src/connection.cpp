@@ -1,9 +1,12 @@
 // Blocking connection built on the non-blocking core.
 #include "pgqrs/connection.hpp"
 
+#include <libpq-fe.h>
 #include <poll.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <unordered_map>
 
@@ -11,28 +14,59 @@
 
 namespace pgqrs {
 
-Connection::Connection(std::string dsn) : dsn_(dsn), core_(std::move(dsn)) {}
+namespace {
 
-void Connection::wait(bool want_read, bool want_write) {
+// connect_timeout of a DSN in milliseconds (libpq does not apply it to a
+// connection driven with PQconnectPoll), or the default.
+int connect_timeout_ms(const std::string& dsn) {
+    int seconds = Connection::kDefaultConnectTimeoutSeconds;
+    if (PQconninfoOption* options = PQconninfoParse(dsn.c_str(), nullptr)) {
+        for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+            if (std::strcmp(o->keyword, "connect_timeout") == 0 && o->val != nullptr && *o->val) {
+                const int value = std::atoi(o->val);
+                if (value > 0) seconds = value < 2 ? 2 : value;  // libpq's minimum too
+            }
+        }
+        PQconninfoFree(options);
+    }
+    return seconds * 1000;
+}
+
+}  // namespace
+
+Connection::Connection(std::string dsn)
+    : dsn_(dsn), connect_timeout_ms_(connect_timeout_ms(dsn)), core_(std::move(dsn)) {}
+
+bool Connection::wait(bool want_read, bool want_write, int timeout_ms) {
     const int fd = core_.socket();
     if (fd < 0) throw ConnectionError(kConnectionLostState, "connection lost: no socket");
     pollfd p{};
     p.fd = fd;
     p.events = static_cast<short>((want_read ? POLLIN : 0) | (want_write ? POLLOUT : 0));
     for (;;) {
-        const int rc = ::poll(&p, 1, -1);
-        if (rc >= 0) return;
+        const int rc = ::poll(&p, 1, timeout_ms);
+        if (rc >= 0) return rc > 0;
         if (errno != EINTR) throw ConnectionError("08000", std::string("poll failed: ") + std::strerror(errno));
     }
 }
 
 void Connection::connect() {
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + std::chrono::milliseconds(connect_timeout_ms_);
+    // the time left before the deadline; a server that never answers ends the attempt
+    auto left_ms = [&] {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (left.count() > 0) return static_cast<int>(left.count());
+        core_.close();
+        throw ConnectionError("08001", "could not connect: timed out after " +
+                                           std::to_string(connect_timeout_ms_ / 1000) + " s");
+    };
     core_.start_connect();
     for (;;) {
         switch (core_.poll_connect()) {
         case PollStatus::Ok: return;
-        case PollStatus::Reading: wait(true, false); break;
-        case PollStatus::Writing: wait(false, true); break;
+        case PollStatus::Reading: wait(true, false, left_ms()); break;
+        case PollStatus::Writing: wait(false, true, left_ms()); break;
         case PollStatus::Failed: {
             std::string msg = core_.error_message();
             core_.close();

@@ -44,13 +44,18 @@ public:
     // The non-blocking core, e.g. to integrate with an event loop.
     AsyncConnection& core() { return core_; }
 
+    // How long connect() waits for the server when the DSN sets no connect_timeout.
+    static constexpr int kDefaultConnectTimeoutSeconds = 30;
+
 private:
-    // Waits until the socket is readable (and writable when want_write).
-    void wait(bool want_read, bool want_write);
+    // Waits until the socket is readable (and writable when want_write), at
+    // most timeout_ms (-1: no limit); false when the time ran out.
+    bool wait(bool want_read, bool want_write, int timeout_ms = -1);
     // Runs the send/flush/read loop until every id in ids has completed.
     std::vector<Completed> collect(const std::vector<std::uint64_t>& ids);
 
     std::string dsn_;
+    int connect_timeout_ms_;  // from the DSN's connect_timeout, else the default
     AsyncConnection core_;
 };
 
