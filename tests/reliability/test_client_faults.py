@@ -298,17 +298,11 @@ def test_probe_server_gone_then_back(probe, cluster):
     _ok(probe.call("dequeue"))
 
 
-# -- Python package (when importable) -------------------------------------------
+# -- Python package (installed into .venv by make test-python) ------------------
 
 def _pgqrs():
-    try:
-        import pgqrs  # noqa: F401
-        return pgqrs
-    except Exception:
-        return None
-
-
-needs_python = pytest.mark.skipif(_pgqrs() is None, reason="the pgqrs Python package is not importable")
+    import pgqrs
+    return pgqrs
 
 
 async def _bounded(coro, bound=BOUND):
@@ -327,7 +321,6 @@ def _is_conn_error(pgqrs, e):
         (getattr(e, "sqlstate", "") or "").startswith(("08", "57P")))
 
 
-@needs_python
 def test_python_server_not_there():
     pgqrs = _pgqrs()
     s = socket.socket()
@@ -346,7 +339,6 @@ def test_python_server_not_there():
     assert msg
 
 
-@needs_python
 def test_python_backend_terminated_and_restart(cluster):
     pgqrs = _pgqrs()
 
