@@ -150,7 +150,10 @@ case "$cmd" in
     stop)  stop_cluster ;;
     restart)
         running || { echo "pgtmp: no cluster running in $dir" >&2; exit 1; }
-        as_pg "$(bindir)/pg_ctl" -D "$(cat "$dir/data")" -m fast -w -t 60 restart >/dev/null ;;
+        data=$(cat "$dir/data")
+        # same log as before, so the crash check after the tests still sees everything
+        as_pg "$(bindir)/pg_ctl" -D "$data" -l "$(dirname "$data")/server.log" -m fast -w -t 60 \
+            restart >/dev/null ;;
     dsn)
         running || { echo "pgtmp: no cluster running in $dir" >&2; exit 1; }
         cat "$dir/dsn" ;;

@@ -110,7 +110,8 @@ bool AsyncConnection::cancel(std::string* error) {
 AsyncConnection::AsyncConnection(AsyncConnection&& o) noexcept
     : conninfo_(std::move(o.conninfo_)), conn_(std::exchange(o.conn_, nullptr)),
       connected_(std::exchange(o.connected_, false)), broken_(o.broken_), next_id_(o.next_id_),
-      pending_(std::move(o.pending_)), failed_(std::move(o.failed_)), current_(std::move(o.current_)),
+      pending_(std::move(o.pending_)), preparing_(std::move(o.preparing_)),
+      prepared_(std::move(o.prepared_)), next_statement_(o.next_statement_), failed_(std::move(o.failed_)), current_(std::move(o.current_)),
       cancel_(std::move(o.cancel_)) {}
 
 AsyncConnection& AsyncConnection::operator=(AsyncConnection&& o) noexcept {
@@ -122,6 +123,9 @@ AsyncConnection& AsyncConnection::operator=(AsyncConnection&& o) noexcept {
         broken_ = o.broken_;
         next_id_ = o.next_id_;
         pending_ = std::move(o.pending_);
+        preparing_ = std::move(o.preparing_);
+        prepared_ = std::move(o.prepared_);
+        next_statement_ = o.next_statement_;
         failed_ = std::move(o.failed_);
         current_ = std::move(o.current_);
         cancel_ = std::move(o.cancel_);
@@ -132,6 +136,7 @@ AsyncConnection& AsyncConnection::operator=(AsyncConnection&& o) noexcept {
 void AsyncConnection::start_connect() {
     close();
     failed_.clear();
+    prepared_.clear();  // a new server session knows none of our statements
     broken_ = false;
     conn_ = PQconnectStart(conninfo_.c_str());
     if (!conn_) throw ConnectionError("08000", "out of memory starting a connection");
@@ -186,15 +191,23 @@ std::uint64_t AsyncConnection::send(const std::string& sql, const Params& params
     std::vector<const char*> values;
     values.reserve(params.size());
     for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-    if (PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr,
-                          values.data(), nullptr, nullptr, 0) != 1 ||
+    const auto known = prepared_.find(sql);
+    const bool first_use = known == prepared_.end();
+    const std::string name = first_use ? "pgqrs_" + std::to_string(next_statement_++) : known->second;
+    // a failed prepare aborts the execute after it: the request reports the prepare's error
+    if ((first_use && PQsendPrepare(conn_, name.c_str(), sql.c_str(),
+                                    static_cast<int>(params.size()), nullptr) != 1) ||
+        PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(params.size()), values.data(),
+                            nullptr, nullptr, 0) != 1 ||
         PQpipelineSync(conn_) != 1) {
         std::string msg = error_message();
         mark_broken();
         throw ConnectionError(kConnectionLostState, "connection lost: " + msg);
     }
+    if (first_use) prepared_.emplace(sql, name);
     const std::uint64_t id = next_id_++;
     pending_.push_back(id);
+    preparing_.push_back(first_use ? sql : std::string());
     return id;
 }
 
@@ -235,9 +248,18 @@ std::optional<Completed> AsyncConnection::next_completed() {
             Completed c;
             c.id = pending_.front();
             pending_.pop_front();
+            const std::string prepared_sql = std::move(preparing_.front());
+            preparing_.pop_front();
             if (current_) c.outcome = std::move(*current_);
             else c.outcome = Result{};
             current_.reset();
+            if (!c.ok()) {
+                // the first request of a statement failed: the next one prepares it
+                // again (under a new name, in case the prepare itself had worked);
+                // a session that lost its statements (DISCARD ALL behind a pooler) too
+                if (!prepared_sql.empty()) prepared_.erase(prepared_sql);
+                if (c.error().sqlstate == "26000") prepared_.clear();
+            }
             return c;
         }
         if (!current_ || current_->index() == 0) {  // keep the first error of a request
@@ -282,6 +304,7 @@ void AsyncConnection::fail_all_pending(const std::string& message) {
         failed_.push_back(std::move(c));
     }
     pending_.clear();
+    preparing_.clear();
     current_.reset();
 }
 

@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -150,6 +151,11 @@ private:
     bool broken_ = false;
     std::uint64_t next_id_ = 1;
     std::deque<std::uint64_t> pending_;        // sent, waiting for the server
+    std::deque<std::string> preparing_;        // per pending request: the SQL it prepared, or ""
+    // Each SQL text is parsed and planned once per connection: its first request
+    // prepares it (in the same pipeline step), later ones only bind and execute.
+    std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name
+    std::uint64_t next_statement_ = 1;         // names are never reused on a connection
     std::deque<Completed> failed_;             // failed locally, ready to return
     std::optional<std::variant<Result, ServerError>> current_;  // front request's outcome so far
     std::shared_ptr<const CancelState> cancel_;  // of the open connection; atomic access only
