@@ -49,11 +49,13 @@ EXT_MAKE = $(MAKE) --no-print-directory -C $(EXT_BUILD_DIR) -f $(CURDIR)/Makefil
 # test-regress / test-isolation   one suite, against the server in PGQRS_DSN
 # demo         the SQL quick start (scripts/demo.sql) on PGQRS_DSN or a throwaway server
 # bench-sql    pgbench: pgqrs vs bare SQL on the same tables (BENCH_SECONDS per cell)
+# bench        every scenario, layer and peer (bench/run.py), bench-quick a short run
+# reliability  the short reliability suites, reliability-long the long ones
 #
 # The targets that chain steps call $(MAKE) again for each one, so that a fresh
 # machine (no pg_config yet, hence no PGXS above) gets through `setup` first.
 
-.PHONY: setup check-pgxs build install-ext all install clean test test-regress test-isolation test-client test-python reliability reliability-long demo bench-sql
+.PHONY: setup check-pgxs build install-ext all install clean test test-regress test-isolation test-client test-python reliability reliability-long demo bench bench-quick bench-sql
 
 setup:
 	scripts/setup.sh
@@ -106,6 +108,20 @@ reliability:
 
 reliability-long:
 	PGQRS_RELIABILITY_MODE=long .venv/bin/pytest -s -rxX tests/reliability
+
+# Benchmarks (bench/run.py): S1-S5 at the SQL, C++ and Python layers beside the
+# limit, PgQ and pgqrs from PyPI, written to bench/results/ (REPORT.md, plots).
+bench:
+	$(MAKE) setup
+	$(MAKE) install-ext
+	.venv/bin/pip install --quiet ./python
+	.venv/bin/python bench/run.py
+
+bench-quick:
+	$(MAKE) setup
+	$(MAKE) install-ext
+	.venv/bin/pip install --quiet ./python
+	.venv/bin/python bench/run.py --quick
 
 demo:
 	$(MAKE) setup

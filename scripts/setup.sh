@@ -12,6 +12,7 @@ debian_packages=(
     postgresql-15 postgresql-server-dev-15 postgresql-contrib libpq-dev
     g++ make cmake ninja-build pkg-config
     googletest libgtest-dev nlohmann-json3-dev libcli11-dev
+    postgresql-15-pgq3
 )
 
 # --- Debian packages -------------------------------------------------------
