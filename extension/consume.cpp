@@ -26,6 +26,22 @@ static Statement delete_messages = {
     "  AND (x.attempt IS NULL OR m.read_ct = x.attempt) RETURNING m.id",
     3, {INT8ARRAYOID, INT8OID, INT4ARRAYOID}};
 
+// The single-message forms: the same conditions on one id, without arrays.
+static Statement archive_message = {
+    "WITH done AS (DELETE FROM messages WHERE id = $1 "
+    "    AND ($2::bigint IS NULL OR consumer_worker_id = $2) "
+    "    AND ($3::int IS NULL OR read_ct = $3) RETURNING *) "
+    "INSERT INTO archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
+    "  producer_worker_id, consumer_worker_id) "
+    "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
+    "  producer_worker_id, consumer_worker_id FROM done RETURNING id",
+    3, {INT8OID, INT8OID, INT4OID}};
+
+static Statement delete_message = {
+    "DELETE FROM messages WHERE id = $1 AND ($2::bigint IS NULL OR consumer_worker_id = $2) "
+    "  AND ($3::int IS NULL OR read_ct = $3) RETURNING id",
+    3, {INT8OID, INT8OID, INT4OID}};
+
 static Statement extend_lease = {
     "UPDATE messages SET vt = $2 WHERE id = $1 AND dequeued_at IS NOT NULL "
     "  AND ($3 IS NULL OR consumer_worker_id = $3) AND ($4 IS NULL OR read_ct = $4) "
@@ -39,23 +55,6 @@ static Statement release_leases = {
     "  AND ($2 IS NULL OR m.consumer_worker_id = $2) "
     "  AND (x.attempt IS NULL OR m.read_ct = x.attempt)",
     4, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, TIMESTAMPTZOID}};
-
-// The 1-element arrays of a single-message call, so it shares the batch statements.
-static void single_message_args(FunctionCallInfo fcinfo, Datum *args, char *nulls)
-{
-    Datum id = required(fcinfo, 0, "msg_id");
-    args[0] = PointerGetDatum(construct_array(&id, 1, INT8OID, 8, true, TYPALIGN_DOUBLE));
-    args[1] = PG_GETARG_DATUM(1);
-    nulls[1] = PG_ARGISNULL(1) ? 'n' : ' ';
-    if (PG_ARGISNULL(2)) {
-        nulls[2] = 'n';
-        args[2] = (Datum) 0;
-    } else {
-        Datum attempt = PG_GETARG_DATUM(2);
-        args[2] = PointerGetDatum(construct_array(&attempt, 1, INT4OID, 4, true, TYPALIGN_INT));
-        nulls[2] = ' ';
-    }
-}
 
 // The arguments of a batch call: msg_ids, worker_id, attempts (same length as msg_ids).
 static int batch_args(FunctionCallInfo fcinfo, Datum *args, char *nulls)
@@ -83,9 +82,10 @@ static void check_worker_known(FunctionCallInfo fcinfo, int n)
 
 static Datum finish_single(FunctionCallInfo fcinfo, Statement &st)
 {
-    Datum args[3];
+    Datum args[3] = {required(fcinfo, 0, "msg_id"), PG_GETARG_DATUM(1), PG_GETARG_DATUM(2)};
     char nulls[4] = "   ";
-    single_message_args(fcinfo, args, nulls);
+    nulls[1] = PG_ARGISNULL(1) ? 'n' : ' ';
+    nulls[2] = PG_ARGISNULL(2) ? 'n' : ' ';
     begin_call(fcinfo);
     bool done = exec(st, args, nulls) > 0;
     if (!done)
@@ -108,11 +108,11 @@ static Datum finish_batch(FunctionCallInfo fcinfo, Statement &st)
     return (Datum) 0;
 }
 
-PGQRS_FUNCTION(archive) { return finish_single(fcinfo, archive_messages); }
+PGQRS_FUNCTION(archive) { return finish_single(fcinfo, archive_message); }
 
 PGQRS_FUNCTION(archive_batch) { return finish_batch(fcinfo, archive_messages); }
 
-PGQRS_FUNCTION(delete) { return finish_single(fcinfo, delete_messages); }
+PGQRS_FUNCTION(delete) { return finish_single(fcinfo, delete_message); }
 
 PGQRS_FUNCTION(delete_batch) { return finish_batch(fcinfo, delete_messages); }
 

@@ -51,7 +51,8 @@ PGQRS_FUNCTION(enqueue)
     if (exec(insert_message, args, has_worker ? "    " : "   n") == 0)
         raise_insert_refused(name, has_worker, DatumGetInt64(args[3]));
     int64 id = DatumGetInt64(column(0, 1));
-    wake_after_commit(DatumGetInt64(column(0, 2)), 1);
+    if (delay == 0)  // a delayed message wakes nobody: waiters sleep until its vt
+        wake_after_commit(DatumGetInt64(column(0, 2)), 1);
     end_call();
     PG_RETURN_INT64(id);
 }
@@ -80,7 +81,7 @@ PGQRS_FUNCTION(enqueue_batch)
     if (exec(insert_messages, args, has_worker ? "    " : "   n") == 0)
         raise_insert_refused(name, has_worker, DatumGetInt64(args[3]));
     append_all_rows(fcinfo);
-    if (wake_available())
+    if (delay == 0 && wake_available())
         wake_after_commit(find_queue(name).id, nelements);
     end_call();
     return (Datum) 0;
