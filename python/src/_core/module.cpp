@@ -118,6 +118,14 @@ PYBIND11_MODULE(_core, m) {
                  return out;
              },
              "all completed requests that are ready, in send order")
+        .def("read",
+             [](pgqrs::AsyncConnection& self) {
+                 self.consume_input();
+                 py::list out;
+                 while (auto c = self.next_completed()) out.append(completed_to_tuple(*c));
+                 return out;
+             },
+             "consume_input() then drain(): what the socket's readable callback does")
         .def("pending", &pgqrs::AsyncConnection::pending)
         .def("close", &pgqrs::AsyncConnection::close)
         .def("cancel",

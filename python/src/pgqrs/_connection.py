@@ -78,7 +78,6 @@ class Connection:
         self._cancel_timer: asyncio.TimerHandle | None = None
         self._connecting: asyncio.Task[None] | None = None
         self._writing = False
-        self._flush_scheduled = False
         self._closed = False
 
     @property
@@ -129,7 +128,7 @@ class Connection:
         if waits:
             self._exclusive = request_id
             self._gate = loop.create_future()
-        self._schedule_flush()
+        self._flush()
         try:
             return await future
         except asyncio.CancelledError:
@@ -231,14 +230,9 @@ class Connection:
 
     # -- the socket callbacks ----------------------------------------------
 
-    def _schedule_flush(self) -> None:
-        """Flushes once per loop iteration, so statements sent together go out together."""
-        if not self._flush_scheduled and self._loop is not None:
-            self._flush_scheduled = True
-            self._loop.call_soon(self._flush)
-
     def _flush(self) -> None:
-        self._flush_scheduled = False
+        """Sends what libpq still holds, waiting for the socket only when it is full
+        (libpq writes at every statement's Sync already: no loop turn is spent here)."""
         core, loop = self._core, self._loop
         if core is None or loop is None:
             return
@@ -256,17 +250,17 @@ class Connection:
         core = self._core
         if core is None:
             return
-        core.consume_input()
+        self._dispatch(core.read())
         if self._writing:
             self._flush()
-        self._dispatch()
 
-    def _dispatch(self) -> None:
-        """Resolves the futures of the completed requests; drops a lost connection."""
+    def _dispatch(self, completed: list[_core.Completed] | None = None) -> None:
+        """Resolves the futures of the completed requests (those given, else those
+        ready); drops a lost connection."""
         core = self._core
         if core is None:
             return
-        for request_id, error, columns, rows in core.drain():
+        for request_id, error, columns, rows in core.drain() if completed is None else completed:
             request = self._pending.pop(request_id, None)
             if request_id == self._exclusive:
                 self._end_exclusive()
@@ -286,7 +280,7 @@ class Connection:
                 _fail(future, error_from_server(*error))
         if core.is_broken():
             self._drop()
-        else:
+        elif self._exclusive is not None:  # only a waiting request is ever cancelled
             self._maybe_cancel()
 
     # -- cancelling a waiting statement ------------------------------------

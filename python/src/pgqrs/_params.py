@@ -10,6 +10,9 @@ from typing import Any
 from . import _core
 from .errors import InvalidInputError, PayloadError
 
+# one encoder for every payload: json.dumps with options builds a new one per call
+_PAYLOAD_ENCODER = json.JSONEncoder(allow_nan=False, separators=(",", ":"))
+
 
 def encode_payload(payload: object) -> str:
     """The JSON text of a payload; raises PayloadError (nothing is sent) when it is
@@ -19,7 +22,7 @@ def encode_payload(payload: object) -> str:
             f"payload must be a dict (a JSON object), not {type(payload).__name__}"
         )
     try:
-        return json.dumps(payload, allow_nan=False, separators=(",", ":"))
+        return _PAYLOAD_ENCODER.encode(payload)
     except (TypeError, ValueError) as exc:
         raise PayloadError(f"payload is not JSON-serialisable: {exc}") from None
 

@@ -129,6 +129,14 @@ class WorkerClient(Client):
         assert self._worker is not None
         return self._worker.id
 
+    def _registered_worker_id(self) -> int | None:
+        """The worker id once registered (heartbeats checked), else None: the hot
+        path of :meth:`_worker_id` without a coroutine."""
+        if self._worker is None or self._closed:
+            return None
+        self._ensure_heartbeats()
+        return self._worker.id
+
     async def _worker_id(self) -> int:
         """The worker id, registering on first use (one registration shared by all
         concurrent callers); starts the heartbeat task on the running loop."""

@@ -45,7 +45,9 @@ class Producer(WorkerClient):
         :class:`PayloadError` (a ``TypeError``) and nothing is sent."""
         body = encode_payload(payload)
         delay = integer(delay_seconds, "delay_seconds")
-        worker_id = await self._worker_id()
+        worker_id = self._registered_worker_id()
+        if worker_id is None:
+            worker_id = await self._worker_id()
         value = await self._scalar(self._sql.enqueue, [self._queue, body, delay, str(worker_id)])
         return as_int(value)
 
