@@ -239,6 +239,10 @@ def s1(pg: Pg, cfg: dict) -> None:
             py(pg, "enqueue", queue(pg, "s1_py"), sync, {}, "--producers", str(n), "--seconds", str(T))
             if n == 1:
                 py(pg, "concurrent", queue(pg, "s1_py"), sync, {}, "--coroutines", "100", "--seconds", str(T))
+                py(pg, "enqueue", queue(pg, "s1_py"), sync, {}, "--seconds", str(T), "--loop", "uvloop")
+                for driver in ("asyncpg", "psycopg"):
+                    run_json([str(OURS_PY), str(HERE / "py" / "bench_drivers.py"), pg.dsn, driver,
+                              queue(pg, "s1_py"), "--seconds", str(T)], sync_env(sync), {"sync": sync})
             pypi(pg, "enqueue", "s1_pypi", sync, {}, "--producers", str(n), "--seconds", str(T))
     log("S1 pipelined enqueues of 1,000 messages on one connection (client/bench/enqueue_bench)")
     settle(pg)
@@ -348,13 +352,19 @@ def s4(pg: Pg, cfg: dict) -> None:
 def waiting(pg: Pg, cfg: dict) -> None:
     T = cfg["seconds"]
     log(f"waiting consumers: S1 enqueue (C++, 1 producer, synchronous_commit=off) with 0 / 8 waiters, "
-        f"{cfg['reps']} interleaved rounds")
+        f"{cfg['waiting_reps']} interleaved rounds")
     q = queue(pg, "wait_main")
     other = queue(pg, "wait_other")
-    for rep in range(cfg["reps"]):
-        for waiters, where in ((0, None), (8, "same"), (8, "other")):
+    # pinned: the producer (thread and backend) on CPU 0, the waiters on CPU 1, so the
+    # waiters' own work cannot take the producer's CPU and the ratio shows what waiting
+    # costs a producer; unpinned: everything shares the machine's cores
+    cells = [(0, None, False), (8, "same", False)]
+    if (os.cpu_count() or 1) >= 2:
+        cells = [(0, None, True), (8, "same", True), (8, "other", True)] + cells
+    for rep in range(cfg["waiting_reps"]):
+        for waiters, where, pinned in cells:
             settle(pg)
-            args = ["--threads", "1", "--seconds", str(T), "--waiters", str(waiters)]
+            args = ["--threads", "1", "--seconds", str(T), "--waiters", str(waiters), "--pin", str(int(pinned))]
             if where == "other":
                 args += ["--wait-queue", other]
             cpp(pg, "enqueue", q, "off", {"test": "waiters", "rep": rep}, *args)
@@ -401,10 +411,10 @@ def main() -> None:
     a = ap.parse_args()
     if a.quick:
         cfg = {"seconds": 2, "drain_seconds": 3, "backlog": 20000, "sql_drain1_cap": 3000, "latency_seconds": 5,
-               "reps": 1, "wake_seconds": 3}
+               "reps": 1, "waiting_reps": 1, "wake_seconds": 3}
     else:
         cfg = {"seconds": 10, "drain_seconds": 10, "backlog": 100000, "sql_drain1_cap": 10000, "latency_seconds": 20,
-               "reps": 2, "wake_seconds": 8}
+               "reps": 2, "waiting_reps": 3, "wake_seconds": 8}
     if os.environ.get("BENCH_SECONDS"):
         cfg["seconds"] = cfg["drain_seconds"] = float(os.environ["BENCH_SECONDS"])
     if os.environ.get("BENCH_BACKLOG"):

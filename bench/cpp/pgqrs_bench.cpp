@@ -1,7 +1,7 @@
 // The C++ layer of the benchmark: the canon's scenarios through the pgqrs C++
 // client, one JSON line per cell on stdout (bench/run.py collects them).
 //
-//   pgqrs_bench DSN enqueue  QUEUE --threads N --seconds T [--waiters W [--wait-queue Q2]]
+//   pgqrs_bench DSN enqueue  QUEUE --threads N --seconds T [--waiters W [--wait-queue Q2]] [--pin 1]
 //   pgqrs_bench DSN batch    QUEUE --threads N --seconds T --batch B
 //   pgqrs_bench DSN drain    QUEUE --threads N --batch B --seconds T (until empty, or T s)
 //   pgqrs_bench DSN latency  QUEUE --rate R --seconds T --consumers C [--batch B]
@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cerrno>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -22,6 +23,9 @@
 #include <thread>
 #include <vector>
 
+#include <sched.h>
+
+#include <libpq-fe.h>
 #include <pgqrs/pgqrs.hpp>
 
 namespace {
@@ -31,6 +35,7 @@ using Clock = std::chrono::steady_clock;
 struct Args {
     std::string dsn, mode, queue, wait_queue;
     int threads = 1, batch = 1, consumers = 1, waiters = 0, rate = 1000;
+    bool pin = false;
     double seconds = 5;
 };
 
@@ -68,6 +73,22 @@ void emit(const Args& a, const std::string& scenario, const std::string& params,
     (void)a;
 }
 
+// Binds the calling thread and the server backend of w's connection to one CPU
+// (--pin: producers on CPU 0, waiters on CPU 1, so that what the waiters do with
+// their messages cannot take the producer's CPU: what remains is what waiting costs it).
+void pin_to_cpu(pgqrs::WorkerClient& w, int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    PGconn* conn = w.client()->conn.core().native();
+    if (sched_setaffinity(0, sizeof set, &set) != 0 || conn == nullptr ||
+        sched_setaffinity(PQbackendPID(conn), sizeof set, &set) != 0) {
+        // called on worker threads: no exception can reach main from here
+        std::fprintf(stderr, "pgqrs_bench: --pin: cannot bind to CPU %d: %s\n", cpu, std::strerror(errno));
+        std::_Exit(2);
+    }
+}
+
 int port_base() { return 20000 + static_cast<int>(wall_ns() / 1000 % 20000); }
 
 // Consumers that wait on queue with dequeue_wait (batch 1) and archive what they get,
@@ -85,6 +106,7 @@ struct Waiters {
                 (void)a;
                 pgqrs::Consumer c(a.dsn, queue, "bench-waiter", base + i);
                 c.worker_id();
+                if (a.pin) pin_to_cpu(c, 1);
                 ready++;
                 while (!stop) {
                     auto msgs = c.dequeue_wait(1, 300, wait_seconds);
@@ -123,6 +145,7 @@ int run_enqueue(const Args& a) {
         ts.emplace_back([&, t] {
             pgqrs::Producer p(a.dsn, a.queue, "bench-producer", base + t);
             p.worker_id();
+            if (a.pin) pin_to_cpu(p, 0);
             const std::string body = payload();
             ready++;
             while (!go) std::this_thread::yield();
@@ -155,6 +178,7 @@ int run_enqueue(const Args& a) {
     }
     std::string params = "\"producers\": " + std::to_string(a.threads) + ", \"waiters\": " + std::to_string(a.waiters);
     if (a.waiters > 0) params += std::string(", \"waiters_on\": \"") + (a.wait_queue.empty() ? "same queue" : "other queue") + "\"";
+    if (a.pin) params += ", \"pinned\": true";
     emit(a, "S1", params, n, el, extra);
     return 0;
 }
@@ -373,7 +397,7 @@ int run_wake(const Args& a) {
 int main(int argc, char** argv) {
     if (argc < 4) {
         std::fprintf(stderr, "usage: pgqrs_bench DSN MODE QUEUE [--threads N] [--seconds T] [--batch B] "
-                             "[--consumers C] [--rate R] [--waiters W] [--wait-queue Q]\n");
+                             "[--consumers C] [--rate R] [--waiters W] [--wait-queue Q] [--pin 1]\n");
         return 2;
     }
     Args a;
@@ -390,6 +414,7 @@ int main(int argc, char** argv) {
         else if (k == "--rate") a.rate = std::atoi(v);
         else if (k == "--waiters") a.waiters = std::atoi(v);
         else if (k == "--wait-queue") a.wait_queue = v;
+        else if (k == "--pin") a.pin = std::atoi(v) != 0;
         else { std::fprintf(stderr, "unknown option %s\n", k.c_str()); return 2; }
     }
     try {

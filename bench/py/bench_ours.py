@@ -7,6 +7,7 @@ MODE: enqueue (S1: --producers N sequential loops, one Producer each),
 concurrent (S1: --coroutines N sharing one Producer), batch (S2: --batch B),
 drain (S3: --consumers N --batch B until the queue is empty or --seconds pass),
 latency (S4: --rate R for --seconds, --consumers C in dequeue_wait).
+--loop uvloop runs it on uvloop instead of the standard asyncio loop.
 Server settings such as synchronous_commit come from PGOPTIONS (libpq).
 """
 
@@ -220,9 +221,17 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--rate", type=int, default=1000)
+    ap.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
     a = ap.parse_args()
     fn = {"enqueue": enqueue, "concurrent": concurrent, "batch": batch, "drain": drain, "latency": latency}[a.mode]
-    asyncio.run(fn(a))
+    if a.loop == "uvloop":
+        global SYSTEM
+        import uvloop
+
+        SYSTEM = "pgqrs on uvloop"
+        uvloop.run(fn(a))
+    else:
+        asyncio.run(fn(a))
 
 
 if __name__ == "__main__":
