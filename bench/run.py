@@ -238,7 +238,9 @@ def s1(pg: Pg, cfg: dict) -> None:
             cpp(pg, "enqueue", queue(pg, "s1_cpp"), sync, {}, "--threads", str(n), "--seconds", str(T))
             py(pg, "enqueue", queue(pg, "s1_py"), sync, {}, "--producers", str(n), "--seconds", str(T))
             if n == 1:
-                py(pg, "concurrent", queue(pg, "s1_py"), sync, {}, "--coroutines", "100", "--seconds", str(T))
+                for conns in ("1", "8"):
+                    py(pg, "concurrent", queue(pg, "s1_py"), sync, {}, "--coroutines", "100", "--seconds", str(T),
+                       "--max-connections", conns)
                 py(pg, "enqueue", queue(pg, "s1_py"), sync, {}, "--seconds", str(T), "--loop", "uvloop")
                 for driver in ("asyncpg", "psycopg"):
                     run_json([str(OURS_PY), str(HERE / "py" / "bench_drivers.py"), pg.dsn, driver,

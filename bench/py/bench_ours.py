@@ -4,7 +4,7 @@ repository's async ``pgqrs`` package, one JSON line per cell on stdout.
     .venv/bin/python bench/py/bench_ours.py DSN MODE QUEUE [options]
 
 MODE: enqueue (S1: --producers N sequential loops, one Producer each),
-concurrent (S1: --coroutines N sharing one Producer), batch (S2: --batch B),
+concurrent (S1: --coroutines N sharing one Producer of --max-connections M), batch (S2: --batch B),
 drain (S3: --consumers N --batch B until the queue is empty or --seconds pass),
 latency (S4: --rate R for --seconds, --consumers C in dequeue_wait).
 --loop uvloop runs it on uvloop instead of the standard asyncio loop.
@@ -76,7 +76,7 @@ async def enqueue(a: argparse.Namespace) -> None:
 
 
 async def concurrent(a: argparse.Namespace) -> None:
-    p = Producer(a.dsn, a.queue, "bench-py", ports(), heartbeat_interval=None)
+    p = Producer(a.dsn, a.queue, "bench-py", ports(), heartbeat_interval=None, max_connections=a.max_connections)
     await p.enqueue(PAYLOAD)
     lat: list[float] = []
     end = time.perf_counter() + a.seconds
@@ -96,7 +96,8 @@ async def concurrent(a: argparse.Namespace) -> None:
     await asyncio.gather(*(loop() for _ in range(a.coroutines)))
     el = time.perf_counter() - t0
     await p.close()
-    emit("S1", {"producers": 1, "coroutines": a.coroutines, "mode": "coroutines sharing one Producer"},
+    emit("S1", {"producers": 1, "coroutines": a.coroutines, "max_connections": a.max_connections,
+                "mode": "coroutines sharing one Producer"},
          count, el, **pcts(lat, "us"))
 
 
@@ -217,6 +218,7 @@ def main() -> None:
     ap.add_argument("queue")
     ap.add_argument("--producers", type=int, default=1)
     ap.add_argument("--coroutines", type=int, default=100)
+    ap.add_argument("--max-connections", type=int, default=1)
     ap.add_argument("--consumers", type=int, default=1)
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--seconds", type=float, default=5)

@@ -76,7 +76,7 @@ async def test_calls_are_pipelined_not_queued(admin: Admin) -> None:
     slow = asyncio.ensure_future(admin._execute("SELECT pg_catalog.pg_sleep(0.5)"))
     quick = [asyncio.ensure_future(admin.get_queue("q")) for _ in range(10)]
     await asyncio.sleep(0.1)
-    core = admin._conn._core
+    core = admin._conn.connections[0]._core
     assert core is not None and core.pending() == 11  # all in flight at once
     assert not any(q.done() for q in quick)  # answered in order, after the sleep
     await asyncio.wait_for(asyncio.gather(slow, *quick), timeout=10)

@@ -8,8 +8,9 @@ from types import TracebackType
 from typing import TypeVar
 
 from . import _core
-from ._connection import Connection, Rows
-from ._params import check_schema, decode_json
+from ._connection import Rows
+from ._params import check_schema, decode_json, positive
+from ._pool import ConnectionPool
 from .errors import ClosedError, InvalidInputError
 from .types import from_row
 
@@ -21,21 +22,28 @@ DEFAULT_SCHEMA = _core.DEFAULT_SCHEMA
 
 class Client:
     """A connection to one database and the pgqrs schema in it. Building one needs
-    no event loop and does not connect: the first awaited call does.
+    no event loop and does not connect: the first awaited call does. Concurrent
+    calls are pipelined on the connection; with ``max_connections`` > 1 they are
+    spread over up to that many connections, opened only while every open one is busy.
 
     Every SQL text comes from the C++ client (``_core.Statements``, built once
     for the schema): ``self._sql.<name>`` for the text results and
     ``self._sql.json.<name>`` for rows as JSON objects."""
 
     def __init__(
-        self, dsn: str, *, schema: str | None = None, connect_timeout: float | None = 30.0
+        self,
+        dsn: str,
+        *,
+        schema: str | None = None,
+        connect_timeout: float | None = 30.0,
+        max_connections: int = 1,
     ) -> None:
         if not isinstance(dsn, str):
             raise InvalidInputError(f"dsn must be a str, not {type(dsn).__name__}")
         self._dsn = dsn
         self._schema = DEFAULT_SCHEMA if schema is None else check_schema(schema)
         self._sql = _core.Statements(self._schema)
-        self._conn = Connection(dsn, connect_timeout)
+        self._conn = ConnectionPool(dsn, connect_timeout, positive(max_connections, "max_connections"))
         self._closed = False
 
     @property

@@ -79,11 +79,17 @@ class Connection:
         self._connecting: asyncio.Task[None] | None = None
         self._writing = False
         self._closed = False
+        self._load = 0  # calls of execute not finished yet (sent, held or connecting)
 
     @property
     def closed(self) -> bool:
         """True once :meth:`close` was called."""
         return self._closed
+
+    @property
+    def load(self) -> int:
+        """Requests not completed yet, counting those still held or connecting."""
+        return self._load
 
     @property
     def connected(self) -> bool:
@@ -105,37 +111,41 @@ class Connection:
         on_abandoned: called with the rows if they arrive after the caller was
         cancelled."""
         loop = asyncio.get_running_loop()
-        while True:
-            if self._closed:
-                raise ClosedError("connection is closed")
-            if self._loop is not loop or self._core is None or not self._core.is_ready():
-                await self._ensure_connected(loop)
-            gate = self._gate
-            if gate is None or gate.done():
-                break
-            # a waiting statement (or its cancellation) has the connection
-            await asyncio.shield(gate)
-        core = self._core
-        assert core is not None
+        self._load += 1
         try:
-            request_id = core.send(sql, list(params))
-        except _core.ClientError as exc:
-            self._drop()
-            raise _client_error(exc) from None
-        future: asyncio.Future[Rows] = loop.create_future()
-        request = _Request(future, waits, on_abandoned)
-        self._pending[request_id] = request
-        if waits:
-            self._exclusive = request_id
-            self._gate = loop.create_future()
-        self._flush()
-        try:
-            return await future
-        except asyncio.CancelledError:
-            if waits and self._pending.get(request_id) is request:
-                request.cancel_requested = True
-                self._maybe_cancel()
-            raise
+            while True:
+                if self._closed:
+                    raise ClosedError("connection is closed")
+                if self._loop is not loop or self._core is None or not self._core.is_ready():
+                    await self._ensure_connected(loop)
+                gate = self._gate
+                if gate is None or gate.done():
+                    break
+                # a waiting statement (or its cancellation) has the connection
+                await asyncio.shield(gate)
+            core = self._core
+            assert core is not None
+            try:
+                request_id = core.send(sql, list(params))
+            except _core.ClientError as exc:
+                self._drop()
+                raise _client_error(exc) from None
+            future: asyncio.Future[Rows] = loop.create_future()
+            request = _Request(future, waits, on_abandoned)
+            self._pending[request_id] = request
+            if waits:
+                self._exclusive = request_id
+                self._gate = loop.create_future()
+            self._flush()
+            try:
+                return await future
+            except asyncio.CancelledError:
+                if waits and self._pending.get(request_id) is request:
+                    request.cancel_requested = True
+                    self._maybe_cancel()
+                raise
+        finally:
+            self._load -= 1
 
     def cancel_waiting(self) -> None:
         """Cancels the waiting request in flight, if any (its caller gets

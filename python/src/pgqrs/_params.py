@@ -46,6 +46,13 @@ def optional_integer(value: object, name: str) -> str | None:
     return None if value is None else integer(value, name)
 
 
+def positive(value: object, name: str) -> int:
+    """A positive int argument (bool and other types rejected)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInputError(f"{name} must be a positive int, not {value!r}")
+    return value
+
+
 def text(value: object, name: str) -> str:
     """A text parameter (a queue name, a hostname)."""
     if not isinstance(value, str):

@@ -35,13 +35,16 @@ class WorkerClient(Client):
         schema: str | None = None,
         heartbeat_interval: float | None = DEFAULT_HEARTBEAT_INTERVAL,
         connect_timeout: float | None = 30.0,
+        max_connections: int = 1,
     ) -> None:
         self._queue = text(queue, "queue")
         self._hostname = text(hostname, "hostname")
         self._port = int(integer(port, "port"))
         if heartbeat_interval is not None and heartbeat_interval <= 0:
             raise InvalidInputError("heartbeat_interval must be positive or None")
-        super().__init__(dsn, schema=schema, connect_timeout=connect_timeout)
+        super().__init__(
+            dsn, schema=schema, connect_timeout=connect_timeout, max_connections=max_connections
+        )
         self._heartbeat_interval = heartbeat_interval
         self._worker: WorkerInfo | None = None
         self._registering: asyncio.Task[WorkerInfo] | None = None

@@ -33,8 +33,15 @@ class Admin(Client):
     uses the extension in schema ``x``. Building one does not connect.
     """
 
-    def __init__(self, dsn: str, schema: str | None = None, *, connect_timeout: float | None = 30.0) -> None:
-        super().__init__(dsn, schema=schema, connect_timeout=connect_timeout)
+    def __init__(
+        self,
+        dsn: str,
+        schema: str | None = None,
+        *,
+        connect_timeout: float | None = 30.0,
+        max_connections: int = 1,
+    ) -> None:
+        super().__init__(dsn, schema=schema, connect_timeout=connect_timeout, max_connections=max_connections)
 
     # -- schema -------------------------------------------------------------
 

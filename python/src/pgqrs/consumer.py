@@ -42,6 +42,7 @@ class Consumer(WorkerClient):
         lock_seconds: int | None = None,
         heartbeat_interval: float | None = DEFAULT_HEARTBEAT_INTERVAL,
         connect_timeout: float | None = 30.0,
+        max_connections: int = 1,
     ) -> None:
         optional_integer(lock_seconds, "lock_seconds")
         super().__init__(
@@ -52,6 +53,7 @@ class Consumer(WorkerClient):
             schema=schema,
             heartbeat_interval=heartbeat_interval,
             connect_timeout=connect_timeout,
+            max_connections=max_connections,
         )
         self._lock_seconds = lock_seconds
         # message id -> (attempt, monotonic time after which it is forgotten)

@@ -27,6 +27,7 @@ class Producer(WorkerClient):
         schema: str | None = None,
         heartbeat_interval: float | None = DEFAULT_HEARTBEAT_INTERVAL,
         connect_timeout: float | None = 30.0,
+        max_connections: int = 1,
     ) -> None:
         super().__init__(
             dsn,
@@ -36,6 +37,7 @@ class Producer(WorkerClient):
             schema=schema,
             heartbeat_interval=heartbeat_interval,
             connect_timeout=connect_timeout,
+            max_connections=max_connections,
         )
 
     async def enqueue(self, payload: Mapping[str, Any], delay_seconds: int = 0) -> int:

@@ -92,7 +92,7 @@ async def admin_calls(admin: Admin) -> None:
 
 
 async def producer_calls(dsn: str) -> list[int]:
-    async with Producer(dsn, "typed", "typed-host", 1, heartbeat_interval=30.0) as producer:
+    async with Producer(dsn, "typed", "typed-host", 1, heartbeat_interval=30.0, max_connections=2) as producer:
         one: int = await producer.enqueue({"n": 1})
         later: int = await producer.enqueue_delayed({"n": 2}, 3600)
         more: list[int] = await producer.enqueue_batch([{"n": 3}, {"n": 4}], delay_seconds=0)
