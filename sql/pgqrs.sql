@@ -173,14 +173,20 @@ COMMENT ON FUNCTION enqueue_batch(text, jsonb[], int, bigint) IS 'adds messages 
 
 -- Consuming ---------------------------------------------------------------
 
+-- The claim's plan is made once per backend for any batch size and queue, and
+-- with LIMIT unknown the planner would take a tenth of the table as the rows to
+-- fetch: a table holding a big backlog (of any queue) then gets a full scan and
+-- a sort per dequeue. These settings leave the ordered index scan the only choice.
 CREATE FUNCTION dequeue(queue_name text, batch_size int DEFAULT 1, lock_seconds int DEFAULT 5,
                         worker_id bigint DEFAULT NULL)
-RETURNS SETOF messages AS 'MODULE_PATHNAME', 'pgqrs_dequeue' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS SETOF messages AS 'MODULE_PATHNAME', 'pgqrs_dequeue' LANGUAGE C VOLATILE SECURITY DEFINER
+SET enable_seqscan = off SET enable_bitmapscan = off;
 COMMENT ON FUNCTION dequeue(text, int, int, bigint) IS 'leases up to batch_size visible messages for lock_seconds, oldest first; read_ct is the attempt';
 
 CREATE FUNCTION dequeue_wait(queue_name text, batch_size int DEFAULT 1, lock_seconds int DEFAULT 5,
                              worker_id bigint DEFAULT NULL, wait_seconds int DEFAULT 30)
-RETURNS SETOF messages AS 'MODULE_PATHNAME', 'pgqrs_dequeue_wait' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS SETOF messages AS 'MODULE_PATHNAME', 'pgqrs_dequeue_wait' LANGUAGE C VOLATILE SECURITY DEFINER
+SET enable_seqscan = off SET enable_bitmapscan = off;
 COMMENT ON FUNCTION dequeue_wait(text, int, int, bigint, int) IS 'dequeue that waits up to wait_seconds for a message; returns as soon as one is leased';
 
 CREATE FUNCTION archive(msg_id bigint, worker_id bigint DEFAULT NULL, attempt int DEFAULT NULL)
