@@ -58,6 +58,16 @@ def lat(r: dict) -> str:
     return f"{r['p50']:.2f} / {r['p95']:.2f} / {r['p99']:.2f}"
 
 
+def mean_of_rounds(rows: list[dict]) -> dict:
+    """One row for the rounds of a cell: mean rate, mean of each latency percentile."""
+    out = dict(rows[0])
+    out["msgs_per_s"] = mean(r["msgs_per_s"] for r in rows)
+    for k in ("p50", "p95", "p99"):
+        if all(k in r for r in rows):
+            out[k] = mean(r[k] for r in rows)
+    return out
+
+
 def table(header: list[str], body: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in body]
@@ -85,7 +95,8 @@ def main() -> None:
     md.append(f"PostgreSQL {pgs['server_version']}, one throwaway cluster for all systems: "
               + ", ".join(f"{k} = {v}" for k, v in pgs.items() if k != "server_version") + ".\n")
     cfg = meta["cfg"]
-    md.append(f"Cells: S1/S2 {cfg['seconds']} s each; S3 drains a {cfg['backlog']:,} backlog until empty or "
+    md.append(f"Cells: S1 {cfg['seconds']} s each, in {cfg.get('rounds', 1)} interleaved rounds (rates are the mean "
+              f"of the rounds); S2 {cfg['seconds']} s each; S3 drains a {cfg['backlog']:,} backlog until empty or "
               f"{cfg['drain_seconds']} s (SQL layer: pgbench -t, batch 1 capped at {cfg['sql_drain1_cap']:,} msgs); "
               f"S4 {cfg['latency_seconds']} s at 1,000 msg/s; payload ~60 B JSON object. Latency columns are "
               f"p50 / p95 / p99 in ms (per call for throughput cells, enqueue→dequeue for S4). "
@@ -171,10 +182,14 @@ def main() -> None:
             bare = rate(rows, "S1", "sql", "limit: bare INSERT", producers=n, sync=sync)
             sel1 = rate(rows, "S1", "sql", "limit: SELECT 1", producers=n)
             pgq = rate(rows, "S1", "sql", "PgQ", producers=n, sync=sync)
+            groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
             for r in sel:
                 conns = r["params"].get("max_connections", 1)
                 name = r["system"] + (f" (100 coroutines, max_connections {conns})" if "coroutines" in r["params"] else "")
-                body.append([sync, str(n), r["layer"], name, f(r["msgs_per_s"]), lat(r), ratio(r["msgs_per_s"], bare),
+                groups[(r["layer"], name)].append(r)
+            for (layer, name), rs in groups.items():
+                r = mean_of_rounds(rs)
+                body.append([sync, str(n), layer, name, f(r["msgs_per_s"]), lat(r), ratio(r["msgs_per_s"], bare),
                              ratio(r["msgs_per_s"], sel1), ratio(r["msgs_per_s"], pgq)])
     md.append(table(["sync", "producers", "layer", "system", "msg/s", "p50/p95/p99 ms", "÷ bare INSERT",
                      "÷ SELECT 1", "÷ PgQ"], body))

@@ -214,38 +214,43 @@ def fill(pg: Pg, name: str, n: int) -> None:
 # --- scenarios ------------------------------------------------------------------------
 
 def s1(pg: Pg, cfg: dict) -> None:
-    T = cfg["seconds"]
+    # every cell runs in cfg["rounds"] short rounds, the systems interleaved, so that
+    # the machine's drift over a few minutes falls on all of them alike
+    R = cfg["rounds"]
+    T = max(2, int(cfg["seconds"] / R))
     wids = [int(pg.q(f"SELECT id FROM pgqrs.register_worker('pgbench', {i}, 'bench')")) for i in range(1, 5)]
     assert wids == list(range(wids[0], wids[0] + 4)), f"pgbench workers not consecutive: {wids}"
     wid = wids[0]
     for sync in ("on", "off"):
         for n in (1, 4):
-            log(f"S1 enqueue, {n} producer(s), synchronous_commit={sync}")
-            settle(pg)
-            p = {"producers": n, "sync": sync}
-            if sync == "on":
-                r = pgbench(pg, "select1.sql", n, sync, T)
-                sql_row("S1", "limit: SELECT 1", p, r["xacts"], r["elapsed"], r["lat"])
-            r = pgbench(pg, "bare_insert.sql", n, sync, T)
-            sql_row("S1", "limit: bare INSERT", p, r["xacts"], r["elapsed"], r["lat"])
-            if PGQ:
-                r = pgbench(pg, "pgq_insert.sql", n, sync, T)
-                sql_row("S1", "PgQ", p, r["xacts"], r["elapsed"], r["lat"])
-            r = pgbench(pg, "enqueue.sql", n, sync, T)
-            sql_row("S1", "pgqrs", p, r["xacts"], r["elapsed"], r["lat"])
-            r = pgbench(pg, "enqueue_worker.sql", n, sync, T, defs={"queue": "bench", "wid0": wid})
-            sql_row("S1", "pgqrs (client SQL)", p, r["xacts"], r["elapsed"], r["lat"])
-            cpp(pg, "enqueue", queue(pg, "s1_cpp"), sync, {}, "--threads", str(n), "--seconds", str(T))
-            py(pg, "enqueue", queue(pg, "s1_py"), sync, {}, "--producers", str(n), "--seconds", str(T))
-            if n == 1:
-                for conns in ("1", "8"):
-                    py(pg, "concurrent", queue(pg, "s1_py"), sync, {}, "--coroutines", "100", "--seconds", str(T),
-                       "--max-connections", conns)
-                py(pg, "enqueue", queue(pg, "s1_py"), sync, {}, "--seconds", str(T), "--loop", "uvloop")
-                for driver in ("asyncpg", "psycopg"):
-                    run_json([str(OURS_PY), str(HERE / "py" / "bench_drivers.py"), pg.dsn, driver,
-                              queue(pg, "s1_py"), "--seconds", str(T)], sync_env(sync), {"sync": sync})
-            pypi(pg, "enqueue", "s1_pypi", sync, {}, "--producers", str(n), "--seconds", str(T))
+            for rnd in range(R):
+                log(f"S1 enqueue, {n} producer(s), synchronous_commit={sync}, round {rnd + 1} of {R}")
+                settle(pg)
+                p = {"producers": n, "sync": sync, "round": rnd}
+                extra = {"round": rnd}
+                if sync == "on":
+                    r = pgbench(pg, "select1.sql", n, sync, T)
+                    sql_row("S1", "limit: SELECT 1", p, r["xacts"], r["elapsed"], r["lat"])
+                r = pgbench(pg, "bare_insert.sql", n, sync, T)
+                sql_row("S1", "limit: bare INSERT", p, r["xacts"], r["elapsed"], r["lat"])
+                if PGQ:
+                    r = pgbench(pg, "pgq_insert.sql", n, sync, T)
+                    sql_row("S1", "PgQ", p, r["xacts"], r["elapsed"], r["lat"])
+                r = pgbench(pg, "enqueue.sql", n, sync, T)
+                sql_row("S1", "pgqrs", p, r["xacts"], r["elapsed"], r["lat"])
+                r = pgbench(pg, "enqueue_worker.sql", n, sync, T, defs={"queue": "bench", "wid0": wid})
+                sql_row("S1", "pgqrs (client SQL)", p, r["xacts"], r["elapsed"], r["lat"])
+                cpp(pg, "enqueue", queue(pg, "s1_cpp"), sync, extra, "--threads", str(n), "--seconds", str(T))
+                py(pg, "enqueue", queue(pg, "s1_py"), sync, extra, "--producers", str(n), "--seconds", str(T))
+                if n == 1:
+                    for conns in ("1", "8"):
+                        py(pg, "concurrent", queue(pg, "s1_py"), sync, extra, "--coroutines", "100", "--seconds",
+                           str(T), "--max-connections", conns)
+                    py(pg, "enqueue", queue(pg, "s1_py"), sync, extra, "--seconds", str(T), "--loop", "uvloop")
+                    for driver in ("asyncpg", "psycopg"):
+                        run_json([str(OURS_PY), str(HERE / "py" / "bench_drivers.py"), pg.dsn, driver,
+                                  queue(pg, "s1_py"), "--seconds", str(T)], sync_env(sync), {"sync": sync, **extra})
+                pypi(pg, "enqueue", "s1_pypi", sync, extra, "--producers", str(n), "--seconds", str(T))
     log("S1 pipelined enqueues of 1,000 messages on one connection (client/bench/enqueue_bench)")
     settle(pg)
     for rep in range(cfg["reps"]):
@@ -413,10 +418,10 @@ def main() -> None:
     a = ap.parse_args()
     if a.quick:
         cfg = {"seconds": 2, "drain_seconds": 3, "backlog": 20000, "sql_drain1_cap": 3000, "latency_seconds": 5,
-               "reps": 1, "waiting_reps": 1, "wake_seconds": 3}
+               "reps": 1, "rounds": 1, "waiting_reps": 1, "wake_seconds": 3}
     else:
         cfg = {"seconds": 10, "drain_seconds": 10, "backlog": 100000, "sql_drain1_cap": 10000, "latency_seconds": 20,
-               "reps": 2, "waiting_reps": 3, "wake_seconds": 8}
+               "reps": 2, "rounds": 3, "waiting_reps": 3, "wake_seconds": 8}
     if os.environ.get("BENCH_SECONDS"):
         cfg["seconds"] = cfg["drain_seconds"] = float(os.environ["BENCH_SECONDS"])
     if os.environ.get("BENCH_BACKLOG"):
