@@ -16,6 +16,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable
 
@@ -28,6 +29,11 @@ def server_settings() -> dict[str, str]:
     """PGOPTIONS' "-c name=value" pairs (asyncpg ignores PGOPTIONS)."""
     parts = os.environ.get("PGOPTIONS", "").split()
     return dict(p.split("=", 1) for p in parts if "=" in p)
+
+
+def psycopg_placeholders(sql: str) -> str:
+    """$1, $2, ... as psycopg's %s."""
+    return re.sub(r"\$\d+", "%s", sql)
 
 
 async def asyncpg_call(dsn: str, queue: str) -> tuple[Callable[[], Awaitable[object]], Callable[[], Awaitable[None]]]:
@@ -43,12 +49,11 @@ async def psycopg_call(dsn: str, queue: str) -> tuple[Callable[[], Awaitable[obj
     import psycopg
 
     conn = await psycopg.AsyncConnection.connect(dsn, autocommit=True, prepare_threshold=0)
-    cur = await conn.execute(REGISTER.replace("$1", "%s").replace("$2", "%s").replace("$3", "%s"),
-                             ("bench-psycopg", random.randint(20000, 60000), queue))
+    cur = await conn.execute(psycopg_placeholders(REGISTER), ("bench-psycopg", random.randint(20000, 60000), queue))
     row = await cur.fetchone()
     assert row is not None
     worker = row[0]
-    sql = ENQUEUE.replace("$1", "%s").replace("$2", "%s").replace("$3", "%s")
+    sql = psycopg_placeholders(ENQUEUE)
 
     async def call() -> object:
         cur = await conn.execute(sql, (queue, PAYLOAD, worker))

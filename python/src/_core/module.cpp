@@ -65,6 +65,13 @@ py::tuple completed_to_tuple(const pgqrs::Completed& c) {
     return py::make_tuple(c.id, py::none(), columns, rows);
 }
 
+// Every completed request that is ready, in send order.
+py::list drain_completed(pgqrs::AsyncConnection& self) {
+    py::list out;
+    while (auto c = self.next_completed()) out.append(completed_to_tuple(*c));
+    return out;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -111,19 +118,12 @@ PYBIND11_MODULE(_core, m) {
                  if (!c) return py::none();
                  return completed_to_tuple(*c);
              })
-        .def("drain",
-             [](pgqrs::AsyncConnection& self) {
-                 py::list out;
-                 while (auto c = self.next_completed()) out.append(completed_to_tuple(*c));
-                 return out;
-             },
+        .def("drain", &drain_completed,
              "all completed requests that are ready, in send order")
         .def("read",
              [](pgqrs::AsyncConnection& self) {
                  self.consume_input();
-                 py::list out;
-                 while (auto c = self.next_completed()) out.append(completed_to_tuple(*c));
-                 return out;
+                 return drain_completed(self);
              },
              "consume_input() then drain(): what the socket's readable callback does")
         .def("pending", &pgqrs::AsyncConnection::pending)
