@@ -1,80 +1,167 @@
-// grant_access: what each kind of role may call. The functions are SECURITY
-// DEFINER, so EXECUTE on a function is the whole permission to use it.
-#include "guard.hpp"
-#include "spi.hpp"
+#include "access.hpp"
+
+#include "lookup.hpp"
 
 extern "C" {
+#include "catalog/pg_proc.h"
 #include "utils/acl.h"
+#include "utils/syscache.h"
 }
 
-using namespace pgqrs;
+namespace pgqrs {
 
-static const char *const producer_functions[] = {"enqueue", "enqueue_batch", nullptr};
+// The grant rows of kinds $2 (text[]) that apply to role $1 (directly, through
+// membership, or to PUBLIC, role_id 0); a dropped role's rows match nobody.
+#define GRANTS_OF_CALLER                                                              \
+    "FROM @.grants g WHERE g.access = ANY ($2) AND CASE WHEN g.role_id = 0 THEN true " \
+    "  WHEN NOT EXISTS (SELECT FROM pg_roles r WHERE r.oid = g.role_id) THEN false "    \
+    "  ELSE pg_has_role($1, g.role_id, 'USAGE') END"
 
-static const char *const consumer_functions[] = {
-    "dequeue", "dequeue_wait", "archive", "archive_batch", "delete", "delete_batch",
-    "extend_visibility", "release", nullptr};
+static Statement select_queue_grants = {
+    "SELECT count(*) FILTER (WHERE g.queue_id IS NULL OR g.queue_id = q.id OR q.id IS NULL) AS allowed "
+    "FROM (SELECT (SELECT id FROM @.queues WHERE queue_name = $3) AS id) q, LATERAL (SELECT g.queue_id "
+    GRANTS_OF_CALLER ") g",
+    3, {OIDOID, TEXTARRAYOID, TEXTOID}};
 
-// Producers and consumers are workers.
-static const char *const worker_functions[] = {
-    "register_worker", "get_worker", "heartbeat", "suspend_worker", "resume_worker",
-    "shutdown_worker", "worker_status", nullptr};
+static Statement select_allowed_queues = {
+    "SELECT count(*) AS grants, coalesce(bool_or(g.queue_id IS NULL), false) AS every_queue, "
+    "  coalesce(array_agg(g.queue_id) FILTER (WHERE g.queue_id IS NOT NULL), '{}') AS queues "
+    GRANTS_OF_CALLER,
+    2, {OIDOID, TEXTARRAYOID}};
 
-static const char *const monitor_functions[] = {
-    "queue_metrics", "all_queues_metrics", "system_stats", "worker_stats", "worker_health",
-    "list_workers", "get_worker", "worker_status", "verify", nullptr};
+static Statement select_worker_role = {
+    "SELECT registered_by::oid AS role_id FROM @.workers WHERE id = $1", 1, {INT8OID}};
 
-static const char *const everyone_functions[] = {"get_queue", "list_queues", "version", nullptr};
-
-static void grant_functions(StringInfo sql, const char *schema, const char *const *names)
+static const char *access_name(Access access)
 {
-    for (; *names != nullptr; names++)
-        appendStringInfo(sql, "%s%s.%s", sql->data[sql->len - 1] == ' ' ? "" : ", ", schema,
-                         quote_identifier(*names));
-}
-
-static void run_utility(const char *sql)
-{
-    if (SPI_execute(sql, false, 0) < 0)
-        elog(ERROR, "pgqrs: could not run \"%s\"", sql);
-}
-
-PGQRS_FUNCTION(grant_access)
-{
-    const char *role = quote_identifier(NameStr(*PG_GETARG_NAME(0)));
-    const char *access = text_to_cstring(PG_GETARG_TEXT_PP(1));
-    Oid schema_oid = get_func_namespace(fcinfo->flinfo->fn_oid);
-    const char *schema = quote_identifier(get_namespace_name(schema_oid));
-
-    bool producer = strcmp(access, "producer") == 0, consumer = strcmp(access, "consumer") == 0;
-    bool monitor = strcmp(access, "monitor") == 0, admin = strcmp(access, "admin") == 0;
-    if (!producer && !consumer && !monitor && !admin)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("unknown access \"%s\"", access),
-                        errhint("Use producer, consumer, monitor or admin.")));
-    if (!pg_proc_ownercheck(fcinfo->flinfo->fn_oid, GetUserId()))
-        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                        errmsg("only the owner of the pgqrs extension may grant access")));
-
-    begin_call(fcinfo);
-    run_utility(psprintf("GRANT USAGE ON SCHEMA %s TO %s", schema, role));
-    if (admin) {
-        run_utility(psprintf("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %s TO %s", schema, role));
-        run_utility(psprintf("GRANT SELECT ON ALL TABLES IN SCHEMA %s TO %s", schema, role));
-    } else {
-        StringInfoData sql;
-        initStringInfo(&sql);
-        appendStringInfoString(&sql, "GRANT EXECUTE ON FUNCTION ");
-        grant_functions(&sql, schema, everyone_functions);
-        grant_functions(&sql, schema, producer ? producer_functions
-                                      : consumer ? consumer_functions : monitor_functions);
-        if (producer || consumer)
-            grant_functions(&sql, schema, worker_functions);
-        appendStringInfo(&sql, " TO %s", role);
-        run_utility(sql.data);
-        if (monitor)
-            run_utility(psprintf("GRANT SELECT ON %s.queues, %s.workers TO %s", schema, schema, role));
+    switch (access) {
+    case Access::producer: return "producer";
+    case Access::consumer: return "consumer";
+    case Access::monitor: return "monitor";
+    case Access::admin: return "admin";
+    case Access::any: return "any";
     }
-    end_call();
-    PG_RETURN_VOID();
+    return "any";
 }
+
+// The grant kinds that give `access`: itself and admin (any: every kind).
+static Datum kinds_giving(Access access)
+{
+    Datum kinds[4];
+    int n = 0;
+    if (access == Access::any) {
+        static const Access every_kind[] = {Access::producer, Access::consumer, Access::monitor,
+                                            Access::admin};
+        for (Access a : every_kind)
+            kinds[n++] = CStringGetTextDatum(access_name(a));
+    } else {
+        kinds[n++] = CStringGetTextDatum(access_name(access));
+        if (access != Access::admin)
+            kinds[n++] = CStringGetTextDatum("admin");
+    }
+    return PointerGetDatum(construct_array(kinds, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+Oid caller_role()
+{
+    return GetOuterUserId();
+}
+
+static Oid extension_owner(FunctionCallInfo fcinfo)
+{
+    HeapTuple proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
+    if (!HeapTupleIsValid(proc))
+        elog(ERROR, "pgqrs: function %u not found", fcinfo->flinfo->fn_oid);
+    Oid owner = reinterpret_cast<Form_pg_proc>(GETSTRUCT(proc))->proowner;
+    ReleaseSysCache(proc);
+    return owner;
+}
+
+// Superusers and the owner's role pass every check without a lookup.
+static bool caller_is_owner(FunctionCallInfo fcinfo)
+{
+    Oid caller = caller_role();
+    return superuser_arg(caller) || has_privs_of_role(caller, extension_owner(fcinfo));
+}
+
+static pg_attribute_noreturn() void raise_denied(Access access, Datum queue_name)
+{
+    const char *role = GetUserNameFromId(caller_role(), true);
+    const char *kind = access == Access::any ? "" : psprintf("%s ", access_name(access));
+    if (queue_name != (Datum) 0)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("permission denied: role \"%s\" has no %saccess to queue \"%s\"",
+                               role ? role : "?", kind, TextDatumGetCString(queue_name))));
+    ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                    errmsg("permission denied: role \"%s\" has no %saccess to every queue",
+                           role ? role : "?", kind),
+                    errhint("The owner of the extension grants it: pgqrs.grant_access(role, access).")));
+}
+
+bool caller_is_admin(FunctionCallInfo fcinfo)
+{
+    if (caller_is_owner(fcinfo))
+        return true;
+    Datum args[2] = {ObjectIdGetDatum(caller_role()), kinds_giving(Access::admin)};
+    Rows rows = exec(select_allowed_queues, args, "  ");
+    return DatumGetBool(value(rows, 0, "every_queue", BOOLOID));
+}
+
+void require_queue_access(FunctionCallInfo fcinfo, Access access, Datum queue_name)
+{
+    if (caller_is_owner(fcinfo))
+        return;
+    Datum args[3] = {ObjectIdGetDatum(caller_role()), kinds_giving(access), queue_name};
+    Rows rows = exec(select_queue_grants, args, "   ");
+    if (DatumGetInt64(value(rows, 0, "allowed", INT8OID)) == 0)
+        raise_denied(access, queue_name);
+}
+
+Datum allowed_queues(FunctionCallInfo fcinfo, Access access, bool *all)
+{
+    *all = true;
+    if (caller_is_owner(fcinfo))
+        return (Datum) 0;
+    Datum args[2] = {ObjectIdGetDatum(caller_role()), kinds_giving(access)};
+    Rows rows = exec(select_allowed_queues, args, "  ");
+    if (DatumGetInt64(value(rows, 0, "grants", INT8OID)) == 0)
+        raise_denied(access, (Datum) 0);
+    *all = DatumGetBool(value(rows, 0, "every_queue", BOOLOID));
+    return value(rows, 0, "queues", INT8ARRAYOID);
+}
+
+void require_all_queues(FunctionCallInfo fcinfo, Access access)
+{
+    bool all;
+    allowed_queues(fcinfo, access, &all);
+    if (!all)
+        raise_denied(access, (Datum) 0);
+}
+
+void require_admin(FunctionCallInfo fcinfo)
+{
+    if (!caller_is_admin(fcinfo))
+        raise_denied(Access::admin, (Datum) 0);
+}
+
+void require_worker_owner(FunctionCallInfo fcinfo, int64 worker_id)
+{
+    if (caller_is_owner(fcinfo))
+        return;
+    Datum id = Int64GetDatum(worker_id);
+    Rows rows = exec(select_worker_role, &id, " ");
+    if (rows.count == 0)
+        ereport(ERROR, (errcode(ERRCODE_NO_DATA_FOUND),
+                        errmsg("worker %lld does not exist", static_cast<long long>(worker_id))));
+    bool unknown;
+    Oid role = DatumGetObjectId(value(rows, 0, "role_id", OIDOID, &unknown));
+    // rows registered before roles were recorded belong to no one in particular
+    if (unknown || has_privs_of_role(caller_role(), role) || caller_is_admin(fcinfo))
+        return;
+    ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                    errmsg("permission denied: worker %lld was registered by another role",
+                           static_cast<long long>(worker_id)),
+                    errhint("Only that role or an admin may use or change it.")));
+}
+
+}  // namespace pgqrs

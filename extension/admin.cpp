@@ -12,6 +12,7 @@ static const char *const expected_columns[] = {
     "workers.queue_id:bigint", "workers.started_at:timestamp with time zone",
     "workers.heartbeat_at:timestamp with time zone",
     "workers.shutdown_at:timestamp with time zone", "workers.status:text",
+    "workers.registered_by:regrole",
     "messages.id:bigint", "messages.queue_id:bigint", "messages.payload:jsonb",
     "messages.vt:timestamp with time zone", "messages.enqueued_at:timestamp with time zone",
     "messages.read_ct:integer", "messages.dequeued_at:timestamp with time zone",
@@ -21,12 +22,14 @@ static const char *const expected_columns[] = {
     "archive.read_ct:integer", "archive.dequeued_at:timestamp with time zone",
     "archive.producer_worker_id:bigint", "archive.consumer_worker_id:bigint",
     "archive.archived_at:timestamp with time zone", "archive.dead_letter:boolean",
+    "grants.role_id:oid", "grants.access:text", "grants.queue_id:bigint",
+    "grants.granted_at:timestamp with time zone",
 };
 
 static const char *const expected_indexes[] = {
     "queues_pkey", "queues_queue_name_key", "workers_pkey", "workers_hostname_port_key",
     "messages_pkey", "messages_queue_vt_idx", "messages_consumer_idx", "archive_pkey",
-    "archive_queue_archived_idx", "archive_dead_idx",
+    "archive_queue_archived_idx", "archive_dead_idx", "grants_role_id_access_queue_id_key",
 };
 
 static const char *const expected_functions[] = {
@@ -37,13 +40,13 @@ static const char *const expected_functions[] = {
     "resume_worker", "shutdown_worker", "worker_status", "worker_messages", "delete_worker",
     "purge_old_workers", "reclaim_messages", "dlq", "replay_dlq", "queue_metrics",
     "all_queues_metrics", "system_stats", "worker_stats", "worker_health", "verify", "version",
-    "grant_access",
+    "grant_access", "revoke_access",
 };
 
 // $1: the schema, $2: expected columns, $3: expected indexes, $4: expected functions.
 // Returns the first object missing or altered, if any.
 static Statement find_damage = {
-    "SELECT 'column ' || e FROM unnest($2::text[]) e WHERE e NOT IN ("
+    "SELECT 'column ' || e AS damage FROM unnest($2::text[]) e WHERE e NOT IN ("
     "  SELECT c.relname || '.' || a.attname || ':' || format_type(a.atttypid, a.atttypmod) "
     "  FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid "
     "  WHERE c.relnamespace = $1 AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped) "
@@ -69,10 +72,12 @@ PGQRS_FUNCTION(verify)
     begin_call(fcinfo);
     Datum args[4] = {ObjectIdGetDatum(schema), text_array(expected_columns),
                      text_array(expected_indexes), text_array(expected_functions)};
-    if (exec(find_damage, args, "    ") > 0)
+    Rows damage = exec(find_damage, args, "    ");
+    if (damage.count > 0)
         ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
                         errmsg("pgqrs schema \"%s\" is damaged: %s is missing or altered",
-                               get_namespace_name(schema), TextDatumGetCString(column(0, 1))),
+                               get_namespace_name(schema),
+                               TextDatumGetCString(value(damage, 0, "damage", TEXTOID))),
                         errhint("Reinstall the extension: DROP EXTENSION pgqrs; CREATE EXTENSION pgqrs.")));
     end_call();
     PG_RETURN_VOID();

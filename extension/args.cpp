@@ -38,11 +38,20 @@ Datum queue_name(FunctionCallInfo fcinfo, int n)
     for (int i = 0; valid && i < length; i++)
         valid = is_queue_name_char(chars[i]);
     if (!valid) {
-        // quote at most 64 bytes of the name, cut on a character boundary
+        // at most 64 bytes of the name, cut on a character boundary, with
+        // control characters and backslashes escaped so the message is one clean line
         int shown = pg_mbcliplen(chars, length, 64);
+        StringInfoData quoted;
+        initStringInfo(&quoted);
+        for (int i = 0; i < shown; i++) {
+            unsigned char c = static_cast<unsigned char>(chars[i]);
+            if (c < 0x20 || c == 0x7f || c == '\\')
+                appendStringInfo(&quoted, "\\x%02x", c);
+            else
+                appendStringInfoChar(&quoted, static_cast<char>(c));
+        }
         ereport(ERROR, (errcode(ERRCODE_INVALID_NAME),
-                        errmsg("invalid queue name \"%.*s\"%s", shown, chars,
-                               shown < length ? "..." : ""),
+                        errmsg("invalid queue name \"%s\"%s", quoted.data, shown < length ? "..." : ""),
                         errdetail("A queue name is 1 to %d letters, digits, '_', '-' or '.'.",
                                   max_queue_name_length)));
     }
@@ -58,6 +67,12 @@ Datum interval_arg(FunctionCallInfo fcinfo, int n, const char *name, bool nullab
     if (DatumGetBool(DirectFunctionCall2(interval_lt, span, IntervalPGetDatum(&zero))))
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("%s must not be negative", name)));
+    // now() - span must stay a valid timestamp: longer spans are refused here
+    Interval longest = {};
+    longest.month = max_interval_years * MONTHS_PER_YEAR;
+    if (DatumGetBool(DirectFunctionCall2(interval_gt, span, IntervalPGetDatum(&longest))))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("%s must be at most %d years", name, max_interval_years)));
     return span;
 }
 

@@ -10,6 +10,7 @@ constexpr int max_queue_name_length = 128;
 constexpr int max_batch_size = 10000;
 constexpr int max_delay_seconds = 365 * 24 * 3600;
 constexpr int max_lock_seconds = 24 * 3600;
+constexpr int max_interval_years = 1000;
 
 // pgqrs.max_payload_bytes: the largest payload accepted (GUC, default 1 MiB).
 extern int max_payload_bytes;
@@ -23,7 +24,7 @@ int32 required_int(FunctionCallInfo fcinfo, int n, const char *name, int32 min, 
 // Argument n as a valid queue name: letters, digits, '_', '-', '.', 1 to 128 long.
 Datum queue_name(FunctionCallInfo fcinfo, int n);
 
-// Argument n as a non-negative interval (NULL allowed when nullable).
+// Argument n as an interval from 0 to max_interval_years (NULL allowed when nullable).
 Datum interval_arg(FunctionCallInfo fcinfo, int n, const char *name, bool nullable);
 
 // Raises an error unless payload is a JSON object within the size limit;

@@ -1,60 +1,68 @@
 // Finishing consumed messages: archive, delete (single and batch),
 // extend_visibility, release. With a worker id (and an attempt, the read_ct the consumer was
-// given) a call acts only on the lease that worker holds for that attempt.
+// given) a call acts only on the lease that worker holds for that attempt. A
+// caller granted some queues only acts on their messages ($4 below: the
+// queues allowed, NULL for all).
+#include "access.hpp"
 #include "args.hpp"
 #include "guard.hpp"
 #include "lookup.hpp"
 #include "results.hpp"
-#include "spi.hpp"
 
 using namespace pgqrs;
 
 static Statement archive_messages = {
-    "WITH done AS (DELETE FROM messages m "
+    "WITH done AS (DELETE FROM @.messages m "
     "    USING unnest($1::bigint[], $3::int[]) AS x(id, attempt) "
     "    WHERE m.id = x.id AND ($2 IS NULL OR m.consumer_worker_id = $2) "
-    "      AND (x.attempt IS NULL OR m.read_ct = x.attempt) RETURNING m.*) "
-    "INSERT INTO archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
+    "      AND (x.attempt IS NULL OR m.read_ct = x.attempt) "
+    "      AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) RETURNING m.*) "
+    "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
     "  producer_worker_id, consumer_worker_id) "
     "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
     "  producer_worker_id, consumer_worker_id FROM done RETURNING id",
-    3, {INT8ARRAYOID, INT8OID, INT4ARRAYOID}};
+    4, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID}};
 
 static Statement delete_messages = {
-    "DELETE FROM messages m USING unnest($1::bigint[], $3::int[]) AS x(id, attempt) "
+    "DELETE FROM @.messages m USING unnest($1::bigint[], $3::int[]) AS x(id, attempt) "
     "WHERE m.id = x.id AND ($2 IS NULL OR m.consumer_worker_id = $2) "
-    "  AND (x.attempt IS NULL OR m.read_ct = x.attempt) RETURNING m.id",
-    3, {INT8ARRAYOID, INT8OID, INT4ARRAYOID}};
+    "  AND (x.attempt IS NULL OR m.read_ct = x.attempt) "
+    "  AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) RETURNING m.id",
+    4, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID}};
 
 // The single-message forms: the same conditions on one id, without arrays.
 static Statement archive_message = {
-    "WITH done AS (DELETE FROM messages WHERE id = $1 "
+    "WITH done AS (DELETE FROM @.messages WHERE id = $1 "
     "    AND ($2::bigint IS NULL OR consumer_worker_id = $2) "
-    "    AND ($3::int IS NULL OR read_ct = $3) RETURNING *) "
-    "INSERT INTO archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
+    "    AND ($3::int IS NULL OR read_ct = $3) "
+    "    AND ($4::bigint[] IS NULL OR queue_id = ANY ($4)) RETURNING *) "
+    "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
     "  producer_worker_id, consumer_worker_id) "
     "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
     "  producer_worker_id, consumer_worker_id FROM done RETURNING id",
-    3, {INT8OID, INT8OID, INT4OID}};
+    4, {INT8OID, INT8OID, INT4OID, INT8ARRAYOID}};
 
 static Statement delete_message = {
-    "DELETE FROM messages WHERE id = $1 AND ($2::bigint IS NULL OR consumer_worker_id = $2) "
-    "  AND ($3::int IS NULL OR read_ct = $3) RETURNING id",
-    3, {INT8OID, INT8OID, INT4OID}};
+    "DELETE FROM @.messages WHERE id = $1 AND ($2::bigint IS NULL OR consumer_worker_id = $2) "
+    "  AND ($3::int IS NULL OR read_ct = $3) "
+    "  AND ($4::bigint[] IS NULL OR queue_id = ANY ($4)) RETURNING id",
+    4, {INT8OID, INT8OID, INT4OID, INT8ARRAYOID}};
 
 static Statement extend_lease = {
-    "UPDATE messages SET vt = $2 WHERE id = $1 AND dequeued_at IS NOT NULL "
+    "UPDATE @.messages SET vt = $2 WHERE id = $1 AND dequeued_at IS NOT NULL "
     "  AND ($3 IS NULL OR consumer_worker_id = $3) AND ($4 IS NULL OR read_ct = $4) "
+    "  AND ($5::bigint[] IS NULL OR queue_id = ANY ($5)) "
     "RETURNING vt",
-    4, {INT8OID, TIMESTAMPTZOID, INT8OID, INT4OID}};
+    5, {INT8OID, TIMESTAMPTZOID, INT8OID, INT4OID, INT8ARRAYOID}};
 
 static Statement release_leases = {
-    "UPDATE messages m SET vt = $4, consumer_worker_id = NULL "
+    "UPDATE @.messages m SET vt = $5, consumer_worker_id = NULL "
     "FROM unnest($1::bigint[], $3::int[]) AS x(id, attempt) "
-    "WHERE m.id = x.id AND m.dequeued_at IS NOT NULL AND m.vt > $4 "
+    "WHERE m.id = x.id AND m.dequeued_at IS NOT NULL AND m.vt > $5 "
     "  AND ($2 IS NULL OR m.consumer_worker_id = $2) "
-    "  AND (x.attempt IS NULL OR m.read_ct = x.attempt)",
-    4, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, TIMESTAMPTZOID}};
+    "  AND (x.attempt IS NULL OR m.read_ct = x.attempt) "
+    "  AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4))",
+    5, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID}};
 
 // The arguments of a batch call: msg_ids, worker_id, attempts (same length as msg_ids).
 static int batch_args(FunctionCallInfo fcinfo, Datum *args, char *nulls)
@@ -73,37 +81,50 @@ static int batch_args(FunctionCallInfo fcinfo, Datum *args, char *nulls)
     return count;
 }
 
-// A caller naming a worker must name a known one; a stopped one simply holds nothing.
-static void check_worker_known(FunctionCallInfo fcinfo, int n)
+// What a consumer may touch, into args[n] / nulls[n]: the queues it was
+// granted (NULL for all), and only its own worker's leases when it names one.
+static void consumer_scope(FunctionCallInfo fcinfo, int worker_arg, Datum *args, char *nulls, int n)
 {
-    if (!PG_ARGISNULL(n))
-        worker_state(PG_GETARG_INT64(n));
+    bool all;
+    args[n] = allowed_queues(fcinfo, Access::consumer, &all);
+    nulls[n] = all ? 'n' : ' ';
+    if (!PG_ARGISNULL(worker_arg))
+        require_worker_owner(fcinfo, PG_GETARG_INT64(worker_arg));
+}
+
+// A call that did nothing and named a worker must have named a known one
+// (a stopped one simply holds nothing); checked only then, off the fast path.
+static void check_worker_known(FunctionCallInfo fcinfo, int worker_arg, uint64 done)
+{
+    if (done == 0 && !PG_ARGISNULL(worker_arg))
+        worker_state(PG_GETARG_INT64(worker_arg));
 }
 
 static Datum finish_single(FunctionCallInfo fcinfo, Statement &st)
 {
-    Datum args[3] = {required(fcinfo, 0, "msg_id"), PG_GETARG_DATUM(1), PG_GETARG_DATUM(2)};
-    char nulls[4] = "   ";
+    Datum args[4] = {required(fcinfo, 0, "msg_id"), PG_GETARG_DATUM(1), PG_GETARG_DATUM(2)};
+    char nulls[5] = "    ";
     nulls[1] = PG_ARGISNULL(1) ? 'n' : ' ';
     nulls[2] = PG_ARGISNULL(2) ? 'n' : ' ';
     begin_call(fcinfo);
-    bool done = exec(st, args, nulls) > 0;
-    if (!done)
-        check_worker_known(fcinfo, 1);
+    consumer_scope(fcinfo, 1, args, nulls, 3);
+    bool done = exec(st, args, nulls).count > 0;
+    check_worker_known(fcinfo, 1, done);
     end_call();
     PG_RETURN_BOOL(done);
 }
 
 static Datum finish_batch(FunctionCallInfo fcinfo, Statement &st)
 {
-    Datum args[3];
-    char nulls[4] = "   ";
+    Datum args[4];
+    char nulls[5] = "    ";
     batch_args(fcinfo, args, nulls);
     begin_rows(fcinfo);
     begin_call(fcinfo);
-    check_worker_known(fcinfo, 1);
-    exec(st, args, nulls);
-    append_all_rows(fcinfo);
+    consumer_scope(fcinfo, 1, args, nulls, 3);
+    Rows rows = exec(st, args, nulls);
+    check_worker_known(fcinfo, 1, rows.count);
+    append_all_rows(fcinfo, rows);
     end_call();
     return (Datum) 0;
 }
@@ -120,15 +141,15 @@ PGQRS_FUNCTION(extend_visibility)
 {
     Datum id = required(fcinfo, 0, "msg_id");
     int32 seconds = required_int(fcinfo, 1, "seconds", 1, max_lock_seconds);
-    Datum args[4] = {id, seconds_from_now(seconds), PG_GETARG_DATUM(2), PG_GETARG_DATUM(3)};
-    char nulls[5] = "    ";
+    Datum args[5] = {id, seconds_from_now(seconds), PG_GETARG_DATUM(2), PG_GETARG_DATUM(3)};
+    char nulls[6] = "     ";
     nulls[2] = PG_ARGISNULL(2) ? 'n' : ' ';
     nulls[3] = PG_ARGISNULL(3) ? 'n' : ' ';
 
     begin_call(fcinfo);
-    bool extended = exec(extend_lease, args, nulls) > 0;
-    if (!extended)
-        check_worker_known(fcinfo, 2);
+    consumer_scope(fcinfo, 2, args, nulls, 4);
+    bool extended = exec(extend_lease, args, nulls).count > 0;
+    check_worker_known(fcinfo, 2, extended);
     end_call();
     if (!extended)
         PG_RETURN_NULL();
@@ -137,14 +158,15 @@ PGQRS_FUNCTION(extend_visibility)
 
 PGQRS_FUNCTION(release)
 {
-    Datum args[4];
-    char nulls[5] = "    ";
+    Datum args[5];
+    char nulls[6] = "     ";
     batch_args(fcinfo, args, nulls);
-    args[3] = seconds_from_now(0);
+    args[4] = seconds_from_now(0);
 
     begin_call(fcinfo);
-    check_worker_known(fcinfo, 1);
-    uint64 released = exec(release_leases, args, nulls);
+    consumer_scope(fcinfo, 1, args, nulls, 3);
+    uint64 released = exec(release_leases, args, nulls).count;
+    check_worker_known(fcinfo, 1, released);
     end_call();
     PG_RETURN_INT64(static_cast<int64>(released));
 }

@@ -5,23 +5,22 @@
 #include "guard.hpp"
 #include "lookup.hpp"
 #include "results.hpp"
-#include "spi.hpp"
 
 using namespace pgqrs;
 
 static Statement select_dead = {
-    "SELECT * FROM archive WHERE queue_id = $1 AND dead_letter ORDER BY id", 1, {INT8OID}};
+    "SELECT * FROM @.archive WHERE queue_id = $1 AND dead_letter ORDER BY id", 1, {INT8OID}};
 
 static Statement replay_dead = {
-    "WITH back AS (DELETE FROM archive WHERE queue_id = $1 AND dead_letter "
+    "WITH back AS (DELETE FROM @.archive WHERE queue_id = $1 AND dead_letter "
     "    AND ($2::bigint[] IS NULL OR id = ANY ($2)) RETURNING *) "
-    "INSERT INTO messages (id, queue_id, payload, vt, enqueued_at, read_ct, producer_worker_id) "
+    "INSERT INTO @.messages (id, queue_id, payload, vt, enqueued_at, read_ct, producer_worker_id) "
     "SELECT id, queue_id, payload, $3, enqueued_at, 0, producer_worker_id FROM back",
     3, {INT8OID, INT8ARRAYOID, TIMESTAMPTZOID}};
 
 static Statement first_not_dead = {
     "SELECT x.id FROM unnest($2::bigint[]) AS x(id) WHERE NOT EXISTS "
-    "  (SELECT FROM archive a WHERE a.id = x.id AND a.queue_id = $1 AND a.dead_letter) "
+    "  (SELECT FROM @.archive a WHERE a.id = x.id AND a.queue_id = $1 AND a.dead_letter) "
     "ORDER BY x.id LIMIT 1",
     2, {INT8OID, INT8ARRAYOID}};
 
@@ -31,8 +30,7 @@ PGQRS_FUNCTION(dlq)
     begin_rows(fcinfo);
     begin_call(fcinfo);
     Datum queue_id = Int64GetDatum(find_queue(name).id);
-    exec(select_dead, &queue_id, " ");
-    append_all_rows(fcinfo);
+    append_all_rows(fcinfo, exec(select_dead, &queue_id, " "));
     end_call();
     return (Datum) 0;
 }
@@ -46,12 +44,15 @@ PGQRS_FUNCTION(replay_dlq)
     const char *nulls = PG_ARGISNULL(1) ? " n " : "   ";
 
     // Named ids must all be dead letters of this queue: checked before anything moves.
-    if (!PG_ARGISNULL(1) && exec(first_not_dead, args, nulls) > 0)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("message %lld is not a dead letter of queue \"%s\"",
-                               static_cast<long long>(DatumGetInt64(column(0, 1))),
-                               TextDatumGetCString(name))));
-    uint64 replayed = exec(replay_dead, args, nulls);
+    if (!PG_ARGISNULL(1)) {
+        Rows not_dead = exec(first_not_dead, args, nulls);
+        if (not_dead.count > 0)
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                            errmsg("message %lld is not a dead letter of queue \"%s\"",
+                                   static_cast<long long>(DatumGetInt64(value(not_dead, 0, "id", INT8OID))),
+                                   TextDatumGetCString(name))));
+    }
+    uint64 replayed = exec(replay_dead, args, nulls).count;
     end_call();
     PG_RETURN_INT64(static_cast<int64>(replayed));
 }

@@ -1,9 +1,9 @@
 // Consuming: dequeue, and dequeue_wait which sleeps until a message is there.
+#include "access.hpp"
 #include "args.hpp"
 #include "guard.hpp"
 #include "lookup.hpp"
 #include "results.hpp"
-#include "spi.hpp"
 #include "wake.hpp"
 
 extern "C" {
@@ -22,13 +22,13 @@ using namespace pgqrs;
 // updated through id = ANY (array) so the plan stays an index probe whatever
 // batch size the generic plan assumes.
 static Statement claim_messages = {
-    "WITH q AS (SELECT id, max_attempts FROM queues WHERE queue_name = $1 "
+    "WITH q AS (SELECT id, max_attempts FROM @.queues WHERE queue_name = $1 "
     "           AND ($4 IS NULL OR EXISTS "
-    "               (SELECT FROM workers w WHERE w.id = $4 AND w.status = 'ready'))), "
-    "claimed AS (SELECT m.id FROM messages m "
+    "               (SELECT FROM @.workers w WHERE w.id = $4 AND w.status = 'ready'))), "
+    "claimed AS (SELECT m.id FROM @.messages m "
     "            WHERE m.queue_id = (SELECT id FROM q) AND m.vt <= $5 "
     "            ORDER BY m.vt, m.id LIMIT $2 FOR UPDATE SKIP LOCKED), "
-    "leased AS (UPDATE messages m SET "
+    "leased AS (UPDATE @.messages m SET "
     "  vt = CASE WHEN m.read_ct < q.max_attempts THEN $3 ELSE m.vt END, "
     "  read_ct = CASE WHEN m.read_ct < q.max_attempts THEN m.read_ct + 1 ELSE m.read_ct END, "
     "  dequeued_at = CASE WHEN m.read_ct < q.max_attempts THEN $5 ELSE m.dequeued_at END, "
@@ -40,8 +40,8 @@ static Statement claim_messages = {
 
 // Moves exhausted messages (claimed and locked by this transaction) to the archive.
 static Statement bury_messages = {
-    "WITH dead AS (DELETE FROM messages WHERE id = ANY ($1) RETURNING *) "
-    "INSERT INTO archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
+    "WITH dead AS (DELETE FROM @.messages WHERE id = ANY ($1) RETURNING *) "
+    "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
     "  producer_worker_id, consumer_worker_id, dead_letter) "
     "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
     "  producer_worker_id, consumer_worker_id, true FROM dead",
@@ -49,10 +49,7 @@ static Statement bury_messages = {
 
 // When the next message of a queue becomes visible: a delayed message or a lease ending.
 static Statement next_visible = {
-    "SELECT min(vt) FROM messages WHERE queue_id = $1 AND vt > $2", 2, {INT8OID, TIMESTAMPTZOID}};
-
-// Position of dequeued_at in a messages row (1-based, as sql/pgqrs.sql declares it).
-constexpr int message_dequeued_at_column = 7;
+    "SELECT min(vt) AS next_vt FROM @.messages WHERE queue_id = $1 AND vt > $2", 2, {INT8OID, TIMESTAMPTZOID}};
 
 // A dequeue that dead-letters its whole claim tries again, this many times at most.
 constexpr int max_claim_rounds = 8;
@@ -88,22 +85,28 @@ static ClaimArgs claim_args(FunctionCallInfo fcinfo)
 // explains it (unknown queue, unknown or stopped worker), if any.
 static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose)
 {
+    if (diagnose) {  // the first pass of a call checks who is asking
+        require_queue_access(fcinfo, Access::consumer, a.name);
+        if (a.has_worker)
+            require_worker_owner(fcinfo, DatumGetInt64(a.worker_id));
+    }
     int32 wanted = a.batch_size;
     int delivered = 0;
     for (int round = 0; round < max_claim_rounds && wanted > 0; round++) {
         Datum leased_at = seconds_from_now(0);
         Datum args[5] = {a.name, Int32GetDatum(wanted), seconds_from_now(a.lock_seconds),
                          a.worker_id, leased_at};
-        uint64 rows = exec(claim_messages, args, a.has_worker ? "     " : "   n ");
+        Rows claimed = exec(claim_messages, args, a.has_worker ? "     " : "   n ");
+        uint64 rows = claimed.count;
         Datum *exhausted = static_cast<Datum *>(palloc(sizeof(Datum) * (rows + 1)));
         int nexhausted = 0;
         for (uint64 row = 0; row < rows; row++) {
             bool never_leased;
-            Datum dequeued_at = column(row, message_dequeued_at_column, &never_leased);
+            Datum dequeued_at = value(claimed, row, "dequeued_at", TIMESTAMPTZOID, &never_leased);
             if (!never_leased && DatumGetTimestampTz(dequeued_at) == DatumGetTimestampTz(leased_at))
-                append_row(fcinfo, row);
+                append_row(fcinfo, claimed, row);
             else
-                exhausted[nexhausted++] = column(row, 1);
+                exhausted[nexhausted++] = value(claimed, row, "id", INT8OID);
         }
         delivered += static_cast<int>(rows) - nexhausted;
         wanted -= static_cast<int32>(rows) - nexhausted;
@@ -138,9 +141,8 @@ static long sleep_ms(int64 queue_id, TimestampTz deadline)
     TimestampTz now = GetCurrentTimestamp();
     TimestampTz until = Min(deadline, now + (wake_available() ? wait_recheck_ms : wait_poll_ms) * 1000);
     Datum args[2] = {Int64GetDatum(queue_id), TimestampTzGetDatum(now)};
-    exec(next_visible, args, "  ");
     bool none;
-    Datum next = column(0, 1, &none);
+    Datum next = value(exec(next_visible, args, "  "), 0, "next_vt", TIMESTAMPTZOID, &none);
     if (!none)
         until = Min(until, DatumGetTimestampTz(next));
     return Max(1, TimestampDifferenceMilliseconds(now, until) + 1);

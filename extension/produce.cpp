@@ -1,9 +1,9 @@
 // Producing: enqueue and enqueue_batch.
+#include "access.hpp"
 #include "args.hpp"
 #include "guard.hpp"
 #include "lookup.hpp"
 #include "results.hpp"
-#include "spi.hpp"
 #include "wake.hpp"
 
 using namespace pgqrs;
@@ -11,31 +11,54 @@ using namespace pgqrs;
 // One statement resolves the queue (unique index), checks the producer is not
 // stopped and inserts; no row back means one of those failed.
 static Statement insert_message = {
-    "INSERT INTO messages (queue_id, payload, vt, producer_worker_id) "
-    "SELECT q.id, $2, $3, $4 FROM queues q "
+    "INSERT INTO @.messages (queue_id, payload, vt, producer_worker_id) "
+    "SELECT q.id, $2, $3, $4 FROM @.queues q "
     "WHERE q.queue_name = $1 AND ($4 IS NULL OR EXISTS "
-    "  (SELECT FROM workers w WHERE w.id = $4 AND w.status <> 'stopped')) "
+    "  (SELECT FROM @.workers w WHERE w.id = $4 AND w.status <> 'stopped')) "
     "RETURNING id, queue_id",
     4, {TEXTOID, JSONBOID, TIMESTAMPTZOID, INT8OID}};
 
 // Ids come back in input order: rows are inserted in ordinality order.
 static Statement insert_messages = {
-    "INSERT INTO messages (queue_id, payload, vt, producer_worker_id) "
-    "SELECT q.id, p.payload, $3, $4 FROM queues q, "
+    "INSERT INTO @.messages (queue_id, payload, vt, producer_worker_id) "
+    "SELECT q.id, p.payload, $3, $4 FROM @.queues q, "
     "  unnest($2::jsonb[]) WITH ORDINALITY AS p(payload, ord) "
     "WHERE q.queue_name = $1 AND ($4 IS NULL OR EXISTS "
-    "  (SELECT FROM workers w WHERE w.id = $4 AND w.status <> 'stopped')) "
+    "  (SELECT FROM @.workers w WHERE w.id = $4 AND w.status <> 'stopped')) "
     "ORDER BY p.ord "
     "RETURNING id",
     4, {TEXTOID, JSONBARRAYOID, TIMESTAMPTZOID, INT8OID}};
 
 // Explains why an insert produced no row: unknown queue, unknown or stopped worker.
-static void raise_insert_refused(Datum name, bool has_worker, int64 worker_id)
+// Explains why an insert produced no row: unknown queue, unknown or stopped
+// worker (args of the insert: $1 the queue name, $4 the worker id or NULL).
+struct InsertRefused {
+    Datum name;
+    bool has_worker;
+    Datum worker_id;
+};
+
+static void explain_insert(Datum subject)
 {
-    find_queue(name);
+    auto *why = reinterpret_cast<InsertRefused *>(DatumGetPointer(subject));
+    find_queue(why->name);
+    if (why->has_worker)
+        require_not_stopped(DatumGetInt64(why->worker_id));
+}
+
+static Rows insert_rows(Statement &st, const Datum *args, bool has_worker)
+{
+    InsertRefused why = {args[0], has_worker, args[3]};
+    return exec_until_found(st, args, has_worker ? "    " : "   n", explain_insert,
+                            PointerGetDatum(&why), "the queue");
+}
+
+// The caller may produce to the queue, with its own worker when it names one.
+static void check_producer(FunctionCallInfo fcinfo, Datum name, bool has_worker)
+{
+    require_queue_access(fcinfo, Access::producer, name);
     if (has_worker)
-        require_not_stopped(worker_id);
-    elog(ERROR, "pgqrs: enqueue inserted nothing");
+        require_worker_owner(fcinfo, PG_GETARG_INT64(3));
 }
 
 PGQRS_FUNCTION(enqueue)
@@ -48,11 +71,11 @@ PGQRS_FUNCTION(enqueue)
 
     Datum args[4] = {name, payload, seconds_from_now(delay), PG_GETARG_DATUM(3)};
     begin_call(fcinfo);
-    if (exec(insert_message, args, has_worker ? "    " : "   n") == 0)
-        raise_insert_refused(name, has_worker, DatumGetInt64(args[3]));
-    int64 id = DatumGetInt64(column(0, 1));
+    check_producer(fcinfo, name, has_worker);
+    Rows rows = insert_rows(insert_message, args, has_worker);
+    int64 id = DatumGetInt64(value(rows, 0, "id", INT8OID));
     if (delay == 0)  // a delayed message wakes nobody: waiters sleep until its vt
-        wake_after_commit(DatumGetInt64(column(0, 2)), 1);
+        wake_after_commit(DatumGetInt64(value(rows, 0, "queue_id", INT8OID)), 1);
     end_call();
     PG_RETURN_INT64(id);
 }
@@ -78,9 +101,9 @@ PGQRS_FUNCTION(enqueue_batch)
     begin_rows(fcinfo);
     Datum args[4] = {name, PointerGetDatum(payloads), seconds_from_now(delay), PG_GETARG_DATUM(3)};
     begin_call(fcinfo);
-    if (exec(insert_messages, args, has_worker ? "    " : "   n") == 0)
-        raise_insert_refused(name, has_worker, DatumGetInt64(args[3]));
-    append_all_rows(fcinfo);
+    check_producer(fcinfo, name, has_worker);
+    Rows rows = insert_rows(insert_messages, args, has_worker);
+    append_all_rows(fcinfo, rows);
     if (delay == 0 && wake_available())
         wake_after_commit(find_queue(name).id, nelements);
     end_call();

@@ -1,47 +1,57 @@
 // Queue management: create_queue, set_max_attempts, get_queue, list_queues,
 // delete_queue, purge_queue, purge_archive.
+#include "access.hpp"
 #include "args.hpp"
 #include "guard.hpp"
 #include "lookup.hpp"
 #include "results.hpp"
-#include "spi.hpp"
 
 using namespace pgqrs;
 
 static Statement insert_queue = {
-    "INSERT INTO queues (queue_name, max_attempts) VALUES ($1, $2) "
+    "INSERT INTO @.queues (queue_name, max_attempts) VALUES ($1, $2) "
     "ON CONFLICT (queue_name) DO NOTHING RETURNING *",
     2, {TEXTOID, INT4OID}};
 
 static Statement update_max_attempts = {
-    "UPDATE queues SET max_attempts = $2 WHERE queue_name = $1 RETURNING *",
+    "UPDATE @.queues SET max_attempts = $2 WHERE queue_name = $1 RETURNING *",
     2, {TEXTOID, INT4OID}};
 
 static Statement select_queue_row = {
-    "SELECT * FROM queues WHERE queue_name = $1", 1, {TEXTOID}};
+    "SELECT * FROM @.queues WHERE queue_name = $1", 1, {TEXTOID}};
 
-static Statement select_all_queues = {"SELECT * FROM queues ORDER BY id", 0, {}};
+// $1: the queues the caller may see, NULL for all.
+static Statement select_all_queues = {
+    "SELECT * FROM @.queues WHERE $1::bigint[] IS NULL OR id = ANY ($1) ORDER BY id",
+    1, {INT8ARRAYOID}};
 
 static Statement lock_queue = {
-    "SELECT id FROM queues WHERE queue_name = $1 FOR UPDATE", 1, {TEXTOID}};
+    "SELECT id FROM @.queues WHERE queue_name = $1 FOR UPDATE", 1, {TEXTOID}};
 
-static Statement count_live_leases = {
-    "SELECT count(*) FROM messages WHERE queue_id = $1 AND dequeued_at IS NOT NULL AND vt > $2",
+// Deletes the messages of a queue that nobody holds a live lease on. A row a
+// concurrent dequeue is leasing is waited for and checked again once that
+// commits, so a lease is never deleted here.
+static Statement delete_unleased = {
+    "DELETE FROM @.messages WHERE queue_id = $1 "
+    "  AND NOT (dequeued_at IS NOT NULL AND vt > $2)",
     2, {INT8OID, TIMESTAMPTZOID}};
 
+static Statement count_messages = {
+    "SELECT count(*) AS n FROM @.messages WHERE queue_id = $1", 1, {INT8OID}};
+
 static Statement delete_queue_rows = {
-    "WITH m AS (DELETE FROM messages WHERE queue_id = $1), "
-    "a AS (DELETE FROM archive WHERE queue_id = $1), "
-    "w AS (UPDATE workers SET status = 'stopped', shutdown_at = now() "
+    "WITH m AS (DELETE FROM @.messages WHERE queue_id = $1), "
+    "a AS (DELETE FROM @.archive WHERE queue_id = $1), "
+    "w AS (UPDATE @.workers SET status = 'stopped', shutdown_at = now() "
     "      WHERE queue_id = $1 AND status <> 'stopped') "
-    "DELETE FROM queues WHERE id = $1",
+    "DELETE FROM @.queues WHERE id = $1",
     1, {INT8OID}};
 
 static Statement delete_queue_messages = {
-    "DELETE FROM messages WHERE queue_id = $1", 1, {INT8OID}};
+    "DELETE FROM @.messages WHERE queue_id = $1", 1, {INT8OID}};
 
 static Statement delete_queue_archive = {
-    "DELETE FROM archive WHERE queue_id = $1 AND ($2::interval IS NULL OR archived_at < now() - $2)",
+    "DELETE FROM @.archive WHERE queue_id = $1 AND ($2::interval IS NULL OR archived_at < now() - $2)",
     2, {INT8OID, INTERVALOID}};
 
 static const char *queue_exists_message = "queue \"%s\" already exists";
@@ -51,10 +61,11 @@ PGQRS_FUNCTION(create_queue)
     Datum args[2] = {queue_name(fcinfo, 0),
                      Int32GetDatum(required_int(fcinfo, 1, "max_attempts", 1, 1000000))};
     begin_call(fcinfo);
-    if (exec(insert_queue, args, "  ") == 0)
+    Rows rows = exec(insert_queue, args, "  ");
+    if (rows.count == 0)
         ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT),
                         errmsg(queue_exists_message, TextDatumGetCString(args[0]))));
-    Datum row = first_row_composite(fcinfo);
+    Datum row = composite_result(fcinfo, rows, 0);
     end_call();
     return row;
 }
@@ -64,9 +75,8 @@ PGQRS_FUNCTION(set_max_attempts)
     Datum args[2] = {queue_name(fcinfo, 0),
                      Int32GetDatum(required_int(fcinfo, 1, "max_attempts", 1, 1000000))};
     begin_call(fcinfo);
-    if (exec(update_max_attempts, args, "  ") == 0)
-        find_queue(args[0]);  // raises "does not exist"
-    Datum row = first_row_composite(fcinfo);
+    Rows rows = exec_until_found(update_max_attempts, args, "  ", explain_queue, args[0], "the queue");
+    Datum row = composite_result(fcinfo, rows, 0);
     end_call();
     return row;
 }
@@ -75,9 +85,9 @@ PGQRS_FUNCTION(get_queue)
 {
     Datum args[1] = {queue_name(fcinfo, 0)};
     begin_call(fcinfo);
-    if (exec(select_queue_row, args, " ") == 0)
-        find_queue(args[0]);
-    Datum row = first_row_composite(fcinfo);
+    require_queue_access(fcinfo, Access::any, args[0]);
+    Rows rows = exec_until_found(select_queue_row, args, " ", explain_queue, args[0], "the queue");
+    Datum row = composite_result(fcinfo, rows, 0);
     end_call();
     return row;
 }
@@ -86,8 +96,9 @@ PGQRS_FUNCTION(list_queues)
 {
     begin_rows(fcinfo);
     begin_call(fcinfo);
-    exec(select_all_queues, nullptr, nullptr);
-    append_all_rows(fcinfo);
+    bool all;
+    Datum visible = allowed_queues(fcinfo, Access::any, &all);
+    append_all_rows(fcinfo, exec(select_all_queues, &visible, all ? "n" : " "));
     end_call();
     return (Datum) 0;
 }
@@ -99,14 +110,13 @@ PGQRS_FUNCTION(delete_queue)
     begin_call(fcinfo);
 
     Datum lock_args[1] = {name};
-    if (exec(lock_queue, lock_args, " ") == 0)
-        find_queue(name);
-    Datum queue_id = column(0, 1);
+    Rows locked = exec_until_found(lock_queue, lock_args, " ", explain_queue, name, "the queue");
+    Datum queue_id = value(locked, 0, "id", INT8OID);
 
     if (!force) {
-        Datum lease_args[2] = {queue_id, seconds_from_now(0)};
-        exec(count_live_leases, lease_args, "  ");
-        int64 leased = DatumGetInt64(column(0, 1));
+        Datum unleased_args[2] = {queue_id, seconds_from_now(0)};
+        exec(delete_unleased, unleased_args, "  ");
+        int64 leased = DatumGetInt64(value(exec(count_messages, &queue_id, " "), 0, "n", INT8OID));
         if (leased > 0)
             ereport(ERROR, (errcode(ERRCODE_OBJECT_IN_USE),
                             errmsg("queue \"%s\" has leased messages (%lld)",
@@ -114,8 +124,7 @@ PGQRS_FUNCTION(delete_queue)
                             errhint("Wait for the leases to end, or pass force => true.")));
     }
 
-    Datum delete_args[1] = {queue_id};
-    exec(delete_queue_rows, delete_args, " ");
+    exec(delete_queue_rows, &queue_id, " ");
     end_call();
     PG_RETURN_BOOL(true);
 }
@@ -125,7 +134,7 @@ PGQRS_FUNCTION(purge_queue)
     Datum name = queue_name(fcinfo, 0);
     begin_call(fcinfo);
     Datum args[1] = {Int64GetDatum(find_queue(name).id)};
-    uint64 purged = exec(delete_queue_messages, args, " ");
+    uint64 purged = exec(delete_queue_messages, args, " ").count;
     end_call();
     PG_RETURN_INT64(static_cast<int64>(purged));
 }
@@ -136,7 +145,7 @@ PGQRS_FUNCTION(purge_archive)
     Datum older_than = interval_arg(fcinfo, 1, "older_than", true);
     begin_call(fcinfo);
     Datum args[2] = {Int64GetDatum(find_queue(name).id), older_than};
-    uint64 purged = exec(delete_queue_archive, args, PG_ARGISNULL(1) ? " n" : "  ");
+    uint64 purged = exec(delete_queue_archive, args, PG_ARGISNULL(1) ? " n" : "  ").count;
     end_call();
     PG_RETURN_INT64(static_cast<int64>(purged));
 }

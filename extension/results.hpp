@@ -1,21 +1,23 @@
-// Handing the rows of a statement back to the caller of a pgqrs function.
+// Handing rows of a statement back to the caller of a pgqrs function. Every
+// result is formed from the function's declared result type, column by
+// column by name: a column of another type is a clear error (see
+// raise_altered), a result column the statement does not produce is NULL.
 #pragma once
 
-#include "pg.hpp"
+#include "spi.hpp"
 
 namespace pgqrs {
 
 // Prepares a set-returning function's materialized result; call before begin_call.
 void begin_rows(FunctionCallInfo fcinfo);
 
-// Appends row `row` of the last SPI result to the materialized result.
-void append_row(FunctionCallInfo fcinfo, uint64 row);
+// Appends row `row` of rows to the materialized result.
+void append_row(FunctionCallInfo fcinfo, const Rows &rows, uint64 row);
 
-// Appends every row of the last SPI result.
-void append_all_rows(FunctionCallInfo fcinfo);
+// Appends every row of rows.
+void append_all_rows(FunctionCallInfo fcinfo, const Rows &rows);
 
-// Row 0 of the last SPI result as the function's composite result type, in the
-// caller's memory.
-Datum first_row_composite(FunctionCallInfo fcinfo);
+// Row `row` of rows as the function's composite result, in the caller's memory.
+Datum composite_result(FunctionCallInfo fcinfo, const Rows &rows, uint64 row);
 
 }  // namespace pgqrs

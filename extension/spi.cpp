@@ -2,17 +2,20 @@
 
 namespace pgqrs {
 
+// The schema of the pgqrs function being called; statements name their tables in it.
+static Oid call_schema = InvalidOid;
+
 void begin_call(FunctionCallInfo fcinfo)
 {
-    Oid schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+    call_schema = get_func_namespace(fcinfo->flinfo->fn_oid);
 
     if (SPI_connect() != SPI_OK_CONNECT)
         elog(ERROR, "pgqrs: SPI_connect failed");
 
-    // pg_catalog first, then our schema, no temp schema: PushOverrideSearchPath
-    // copies the list, and an error pops it at transaction abort.
+    // pg_catalog alone, no temp schema: PushOverrideSearchPath copies the
+    // list, and an error pops it at (sub)transaction abort.
     OverrideSearchPath path = {};
-    path.schemas = list_make1_oid(schema);
+    path.schemas = NIL;
     path.addCatalog = true;
     path.addTemp = false;
     PushOverrideSearchPath(&path);
@@ -24,36 +27,92 @@ void end_call()
     SPI_finish();
 }
 
-uint64 exec(Statement &st, const Datum *values, const char *nulls, long count)
+// st.sql with every "@." replaced by the quoted schema name and a dot.
+static const char *qualified_sql(const char *sql, Oid schema)
 {
-    if (st.plan == nullptr) {
-        // Always the generic plan: our statements are written for index paths
-        // that do not depend on the values, and replanning per call would cost
-        // more than the statement itself.
-        SPIPlanPtr plan = SPI_prepare_cursor(st.sql, st.nargs, st.argtypes, CURSOR_OPT_GENERIC_PLAN);
-        if (plan == nullptr)
-            elog(ERROR, "pgqrs: could not prepare statement: %s",
-                 SPI_result_code_string(SPI_result));
-        if (SPI_keepplan(plan) != 0)
-            elog(ERROR, "pgqrs: could not keep statement plan");
-        st.plan = plan;
+    char *name = get_namespace_name(schema);
+    if (name == nullptr)
+        elog(ERROR, "pgqrs: schema %u of the extension does not exist", schema);
+    const char *prefix = quote_identifier(name);
+    StringInfoData text;
+    initStringInfo(&text);
+    for (const char *c = sql; *c != '\0'; c++) {
+        if (c[0] == '@' && c[1] == '.') {
+            appendStringInfo(&text, "%s.", prefix);
+            c++;
+        } else {
+            appendStringInfoChar(&text, *c);
+        }
     }
+    return text.data;
+}
+
+static void prepare(Statement &st)
+{
+    if (st.plan != nullptr) {
+        SPI_freeplan(st.plan);
+        st.plan = nullptr;
+    }
+    // Always the generic plan: our statements are written for index paths that
+    // do not depend on the values, and replanning per call would cost more
+    // than the statement itself.
+    SPIPlanPtr plan = SPI_prepare_cursor(qualified_sql(st.sql, call_schema), st.nargs, st.argtypes,
+                                         CURSOR_OPT_GENERIC_PLAN);
+    if (plan == nullptr)
+        elog(ERROR, "pgqrs: could not prepare statement: %s", SPI_result_code_string(SPI_result));
+    if (SPI_keepplan(plan) != 0)
+        elog(ERROR, "pgqrs: could not keep statement plan");
+    st.plan = plan;
+    st.schema = call_schema;
+}
+
+Rows exec(Statement &st, const Datum *values, const char *nulls, long count)
+{
+    if (st.plan == nullptr || st.schema != call_schema)
+        prepare(st);
 
     int rc = SPI_execute_plan(st.plan, const_cast<Datum *>(values), nulls, false, count);
     if (rc < 0)
         elog(ERROR, "pgqrs: statement failed: %s", SPI_result_code_string(rc));
-    return SPI_processed;
+    return {SPI_tuptable, SPI_processed, st.sql};
 }
 
-Datum column(uint64 row, int col, bool *isnull)
+void raise_altered(const char *what, const char *column, Oid found, Oid expected)
 {
+    ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+                    errmsg("pgqrs schema altered: %s, column %s is %s, expected %s", what, column,
+                           found == InvalidOid ? "missing" : format_type_be(found),
+                           format_type_be(expected)),
+                    errhint("Run pgqrs.verify(); reinstall the extension to repair it.")));
+}
+
+Datum value(const Rows &rows, uint64 row, const char *name, Oid type, bool *isnull)
+{
+    if (rows.table == nullptr || row >= rows.count)
+        elog(ERROR, "pgqrs: row %llu of a result of %llu rows read (%s)",
+             static_cast<unsigned long long>(row), static_cast<unsigned long long>(rows.count),
+             rows.statement);
+    TupleDesc desc = rows.table->tupdesc;
+    int col = SPI_fnumber(desc, name);
+    if (col <= 0)
+        raise_altered("a statement result", name, InvalidOid, type);
+    Oid found = SPI_gettypeid(desc, col);
+    if (found != type)
+        raise_altered("a statement result", name, found, type);
+
     bool null_here = false;
-    Datum value = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &null_here);
+    Datum result = SPI_getbinval(rows.table->vals[row], desc, col, &null_here);
     if (isnull != nullptr)
         *isnull = null_here;
     else if (null_here)
-        elog(ERROR, "pgqrs: unexpected NULL in column %d", col);
-    return value;
+        elog(ERROR, "pgqrs: unexpected NULL in column %s", name);
+    return result;
+}
+
+void run_utility(const char *sql)
+{
+    if (SPI_execute(sql, false, 0) < 0)
+        elog(ERROR, "pgqrs: could not run \"%s\"", sql);
 }
 
 }  // namespace pgqrs

@@ -1,66 +1,77 @@
 // Workers: register_worker, get_worker, list_workers, heartbeat, the lifecycle
 // ready -> suspended -> stopped, worker_messages, delete_worker,
-// purge_old_workers and reclaim_messages.
+// purge_old_workers and reclaim_messages. A worker row remembers the role
+// that registered it; only that role (or an admin) may drive or take it over.
+#include "access.hpp"
 #include "args.hpp"
 #include "guard.hpp"
 #include "lookup.hpp"
 #include "results.hpp"
-#include "spi.hpp"
 
 using namespace pgqrs;
 
-// Re-registering a (hostname, port) takes the row over: whatever the previous
-// process of that address still held is released first (see register_worker).
+// Re-registering a (hostname, port) takes the row over, when the caller may:
+// no row comes back otherwise. What the previous process of that address
+// still held is released first (see register_worker).
 static Statement upsert_worker = {
-    "INSERT INTO workers (hostname, port, queue_id) VALUES ($1, $2, $3) "
+    "INSERT INTO @.workers AS w (hostname, port, queue_id, registered_by) VALUES ($1, $2, $3, $4) "
     "ON CONFLICT (hostname, port) DO UPDATE SET queue_id = EXCLUDED.queue_id, "
-    "  status = 'ready', started_at = now(), heartbeat_at = now(), shutdown_at = NULL "
-    "RETURNING *",
-    3, {TEXTOID, INT4OID, INT8OID}};
+    "  status = 'ready', started_at = now(), heartbeat_at = now(), shutdown_at = NULL, "
+    "  registered_by = EXCLUDED.registered_by "
+    "WHERE $5 OR w.registered_by IS NULL OR pg_has_role($4, w.registered_by::oid, 'USAGE') "
+    "RETURNING w.id",
+    5, {TEXTOID, INT4OID, INT8OID, OIDOID, BOOLOID}};
 
 static Statement release_worker_messages = {
-    "UPDATE messages SET vt = LEAST(vt, $2), consumer_worker_id = NULL "
+    "UPDATE @.messages SET vt = LEAST(vt, $2), consumer_worker_id = NULL "
     "WHERE consumer_worker_id = $1",
     2, {INT8OID, TIMESTAMPTZOID}};
 
-static Statement select_worker_row = {"SELECT * FROM workers WHERE id = $1", 1, {INT8OID}};
+static Statement select_worker_row = {"SELECT * FROM @.workers WHERE id = $1", 1, {INT8OID}};
 
 static Statement select_workers = {
-    "SELECT w.* FROM workers w WHERE $1::bigint IS NULL OR w.queue_id = $1 ORDER BY w.id",
+    "SELECT w.* FROM @.workers w WHERE $1::bigint IS NULL OR w.queue_id = $1 ORDER BY w.id",
     1, {INT8OID}};
 
 static Statement touch_worker = {
-    "UPDATE workers SET heartbeat_at = now() WHERE id = $1 AND status <> 'stopped' "
+    "UPDATE @.workers SET heartbeat_at = now() WHERE id = $1 AND status <> 'stopped' "
     "RETURNING heartbeat_at",
     1, {INT8OID}};
 
+// One conditional statement: the state it checks is the state it changes,
+// whatever commits concurrently ($3: the states the worker may leave).
 static Statement set_worker_status = {
-    "UPDATE workers SET status = $2, "
+    "UPDATE @.workers SET status = $2, "
     "  shutdown_at = CASE WHEN $2 = 'stopped' THEN now() END "
-    "WHERE id = $1 RETURNING *",
-    2, {INT8OID, TEXTOID}};
+    "WHERE id = $1 AND status = ANY ($3) RETURNING *",
+    3, {INT8OID, TEXTOID, TEXTARRAYOID}};
 
 static Statement select_held_messages = {
-    "SELECT * FROM messages WHERE consumer_worker_id = $1 ORDER BY id", 1, {INT8OID}};
+    "SELECT * FROM @.messages WHERE consumer_worker_id = $1 ORDER BY id", 1, {INT8OID}};
+
+// Deletes the worker unless it holds messages; the row lock is taken first so
+// no lease can be given to it in between.
+static Statement lock_worker = {
+    "SELECT id FROM @.workers WHERE id = $1 FOR UPDATE", 1, {INT8OID}};
 
 static Statement count_held_messages = {
-    "SELECT count(*) FROM messages WHERE consumer_worker_id = $1", 1, {INT8OID}};
+    "SELECT count(*) AS n FROM @.messages WHERE consumer_worker_id = $1", 1, {INT8OID}};
 
-static Statement delete_worker_row = {"DELETE FROM workers WHERE id = $1", 1, {INT8OID}};
+static Statement delete_worker_row = {"DELETE FROM @.workers WHERE id = $1", 1, {INT8OID}};
 
 static Statement delete_old_workers = {
-    "DELETE FROM workers w WHERE w.status = 'stopped' AND w.heartbeat_at < now() - $1 "
-    "  AND NOT EXISTS (SELECT FROM messages m WHERE m.consumer_worker_id = w.id)",
+    "DELETE FROM @.workers w WHERE w.status = 'stopped' AND w.heartbeat_at < now() - $1 "
+    "  AND NOT EXISTS (SELECT FROM @.messages m WHERE m.consumer_worker_id = w.id)",
     1, {INTERVALOID}};
 
 // Workers silent for longer than $2 (those of queue $1: registered for it or
 // holding its messages) are stopped, and every lease they held ends now.
 static Statement reclaim_leases = {
-    "WITH silent AS (UPDATE workers w SET status = 'stopped', shutdown_at = now() "
+    "WITH silent AS (UPDATE @.workers w SET status = 'stopped', shutdown_at = now() "
     "    WHERE w.status <> 'stopped' AND w.heartbeat_at < now() - $2 "
-    "      AND ($1::bigint IS NULL OR w.queue_id = $1 OR EXISTS (SELECT FROM messages m "
+    "      AND ($1::bigint IS NULL OR w.queue_id = $1 OR EXISTS (SELECT FROM @.messages m "
     "           WHERE m.consumer_worker_id = w.id AND m.queue_id = $1)) RETURNING w.id) "
-    "UPDATE messages m SET vt = LEAST(m.vt, $3), consumer_worker_id = NULL "
+    "UPDATE @.messages m SET vt = LEAST(m.vt, $3), consumer_worker_id = NULL "
     "FROM silent WHERE m.consumer_worker_id = silent.id",
     3, {INT8OID, INTERVALOID, TIMESTAMPTZOID}};
 
@@ -80,27 +91,43 @@ static void release_held(Datum worker_id)
     exec(release_worker_messages, args, "  ");
 }
 
+static Datum worker_row(FunctionCallInfo fcinfo, Datum worker_id)
+{
+    Rows rows = exec_until_found(select_worker_row, &worker_id, " ", explain_worker, worker_id,
+                                 "the worker");
+    return composite_result(fcinfo, rows, 0);
+}
+
 PGQRS_FUNCTION(register_worker)
 {
     Datum hostname = required(fcinfo, 0, "hostname");
     int32 port = required_int(fcinfo, 1, "port", 0, 65535);
-    int host_length = VARSIZE_ANY_EXHDR(DatumGetTextPP(hostname));
+    text *host = DatumGetTextPP(hostname);
+    int host_length = pg_mbstrlen_with_len(VARDATA_ANY(host), VARSIZE_ANY_EXHDR(host));
     if (host_length < 1 || host_length > 255)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("hostname must be 1 to 255 characters long")));
+                        errmsg("hostname must be 1 to 255 characters long, got %d", host_length)));
 
     begin_call(fcinfo);
-    Datum args[3] = {hostname, Int32GetDatum(port), (Datum) 0};
-    char nulls[4] = "  n";
+    Datum args[5] = {hostname, Int32GetDatum(port), (Datum) 0, ObjectIdGetDatum(caller_role()),
+                     BoolGetDatum(false)};
+    char nulls[6] = "  n  ";
     if (!PG_ARGISNULL(2)) {
-        args[2] = Int64GetDatum(find_queue(queue_name(fcinfo, 2)).id);
+        Datum queue = queue_name(fcinfo, 2);
+        require_queue_access(fcinfo, Access::any, queue);
+        args[2] = Int64GetDatum(find_queue(queue).id);
         nulls[2] = ' ';
     }
-    exec(upsert_worker, args, nulls);
-    Datum worker_id = column(0, 1);
+    args[4] = BoolGetDatum(caller_is_admin(fcinfo));
+    Rows rows = exec(upsert_worker, args, nulls);
+    if (rows.count == 0)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("permission denied: worker %s:%d was registered by another role",
+                               TextDatumGetCString(hostname), port),
+                        errhint("Only that role or an admin may take it over.")));
+    Datum worker_id = value(rows, 0, "id", INT8OID);
     release_held(worker_id);
-    exec(select_worker_row, &worker_id, " ");
-    Datum row = first_row_composite(fcinfo);
+    Datum row = worker_row(fcinfo, worker_id);
     end_call();
     return row;
 }
@@ -109,9 +136,7 @@ PGQRS_FUNCTION(get_worker)
 {
     Datum id = worker_id_arg(fcinfo);
     begin_call(fcinfo);
-    if (exec(select_worker_row, &id, " ") == 0)
-        worker_state(DatumGetInt64(id));
-    Datum row = first_row_composite(fcinfo);
+    Datum row = worker_row(fcinfo, id);
     end_call();
     return row;
 }
@@ -120,10 +145,15 @@ PGQRS_FUNCTION(list_workers)
 {
     begin_rows(fcinfo);
     begin_call(fcinfo);
-    Datum queue_id = PG_ARGISNULL(0) ? (Datum) 0
-                                     : Int64GetDatum(find_queue(queue_name(fcinfo, 0)).id);
-    exec(select_workers, &queue_id, PG_ARGISNULL(0) ? "n" : " ");
-    append_all_rows(fcinfo);
+    Datum queue_id = (Datum) 0;
+    if (PG_ARGISNULL(0)) {
+        require_all_queues(fcinfo, Access::monitor);
+    } else {
+        Datum queue = queue_name(fcinfo, 0);
+        require_queue_access(fcinfo, Access::monitor, queue);
+        queue_id = Int64GetDatum(find_queue(queue).id);
+    }
+    append_all_rows(fcinfo, exec(select_workers, &queue_id, PG_ARGISNULL(0) ? "n" : " "));
     end_call();
     return (Datum) 0;
 }
@@ -132,9 +162,9 @@ PGQRS_FUNCTION(heartbeat)
 {
     Datum id = worker_id_arg(fcinfo);
     begin_call(fcinfo);
-    if (exec(touch_worker, &id, " ") == 0)
-        require_not_stopped(DatumGetInt64(id));
-    Datum at = column(0, 1);
+    require_worker_owner(fcinfo, DatumGetInt64(id));
+    Rows rows = exec_until_found(touch_worker, &id, " ", explain_live_worker, id, "the worker");
+    Datum at = value(rows, 0, "heartbeat_at", TIMESTAMPTZOID);
     end_call();
     return at;
 }
@@ -144,19 +174,33 @@ static Datum transition(FunctionCallInfo fcinfo, const char *from, char to)
 {
     Datum id = worker_id_arg(fcinfo);
     begin_call(fcinfo);
-    char state = worker_state(DatumGetInt64(id));
-    if (strchr(from, state) == nullptr)
-        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                        errmsg("worker %lld cannot go from %s to %s",
-                               static_cast<long long>(DatumGetInt64(id)), state_name(state),
-                               state_name(to))));
-    if (to == 't')
-        release_held(id);
-    Datum args[2] = {id, CStringGetTextDatum(state_name(to))};
-    exec(set_worker_status, args, "  ");
-    Datum row = first_row_composite(fcinfo);
-    end_call();
-    return row;
+    require_worker_owner(fcinfo, DatumGetInt64(id));
+
+    Datum states[2];
+    int nstates = 0;
+    for (const char *s = from; *s != '\0'; s++)
+        states[nstates++] = CStringGetTextDatum(state_name(*s));
+    Datum args[3] = {id, CStringGetTextDatum(state_name(to)),
+                     PointerGetDatum(construct_array(states, nstates, TEXTOID, -1, false, TYPALIGN_INT))};
+
+    for (int attempt = 0;; attempt++) {
+        Rows rows = exec(set_worker_status, args, "   ");
+        if (rows.count > 0) {
+            if (to == 't')
+                release_held(id);
+            Datum row = composite_result(fcinfo, rows, 0);
+            end_call();
+            return row;
+        }
+        char state = worker_state(DatumGetInt64(id));
+        if (strchr(from, state) == nullptr)
+            ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                            errmsg("worker %lld cannot go from %s to %s",
+                                   static_cast<long long>(DatumGetInt64(id)), state_name(state),
+                                   state_name(to))));
+        if (attempt == 2)
+            raise_changed_concurrently("the worker");
+    }
 }
 
 PGQRS_FUNCTION(suspend_worker) { return transition(fcinfo, "r", 's'); }
@@ -180,8 +224,7 @@ PGQRS_FUNCTION(worker_messages)
     begin_rows(fcinfo);
     begin_call(fcinfo);
     worker_state(DatumGetInt64(id));
-    exec(select_held_messages, &id, " ");
-    append_all_rows(fcinfo);
+    append_all_rows(fcinfo, exec(select_held_messages, &id, " "));
     end_call();
     return (Datum) 0;
 }
@@ -190,9 +233,8 @@ PGQRS_FUNCTION(delete_worker)
 {
     Datum id = worker_id_arg(fcinfo);
     begin_call(fcinfo);
-    worker_state(DatumGetInt64(id));
-    exec(count_held_messages, &id, " ");
-    int64 held = DatumGetInt64(column(0, 1));
+    exec_until_found(lock_worker, &id, " ", explain_worker, id, "the worker");
+    int64 held = DatumGetInt64(value(exec(count_held_messages, &id, " "), 0, "n", INT8OID));
     if (held > 0)
         ereport(ERROR, (errcode(ERRCODE_OBJECT_IN_USE),
                         errmsg("worker %lld still holds leased messages (%lld)",
@@ -208,7 +250,7 @@ PGQRS_FUNCTION(purge_old_workers)
 {
     Datum older_than = interval_arg(fcinfo, 0, "older_than", false);
     begin_call(fcinfo);
-    uint64 purged = exec(delete_old_workers, &older_than, " ");
+    uint64 purged = exec(delete_old_workers, &older_than, " ").count;
     end_call();
     PG_RETURN_INT64(static_cast<int64>(purged));
 }
@@ -220,7 +262,7 @@ PGQRS_FUNCTION(reclaim_messages)
     Datum args[3] = {(Datum) 0, older_than, seconds_from_now(0)};
     if (!PG_ARGISNULL(0))
         args[0] = Int64GetDatum(find_queue(queue_name(fcinfo, 0)).id);
-    uint64 released = exec(reclaim_leases, args, PG_ARGISNULL(0) ? "n  " : "   ");
+    uint64 released = exec(reclaim_leases, args, PG_ARGISNULL(0) ? "n  " : "   ").count;
     end_call();
     PG_RETURN_INT64(static_cast<int64>(released));
 }

@@ -60,6 +60,7 @@ component() {
     fi
 }
 
+suite extension-rules scripts/check-extension-rules.sh
 suite regress   scripts/regress.sh sql       "$out/regress"
 suite isolation scripts/regress.sh isolation "$out/isolation"
 component client client/CMakeLists.txt test-client

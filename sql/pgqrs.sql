@@ -1,20 +1,65 @@
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION pgqrs" to load this file. \quit
 
--- pgqrs keeps its tables out of "public": when no other schema was named
--- (CREATE EXTENSION puts a non-relocatable extension in "public" then), the
--- objects go into schema "pgqrs", created here as part of the extension.
+-- Where the objects go. pgqrs keeps its tables out of "public": when no other
+-- schema was named (CREATE EXTENSION puts a non-relocatable extension in
+-- "public" then), they go into schema "pgqrs", created here. This script runs
+-- as a superuser even when a database owner asked for it (trusted), so it
+-- never works in a schema that someone else can change while it runs: an
+-- existing target schema must belong to the role installing pgqrs (a
+-- superuser may use one that is not empty), and no other role may create
+-- objects in it. Names resolve with pg_catalog first and pg_temp last.
 DO $install$
+DECLARE
+    -- the schema and the installing role as SQL identifiers, quoted where needed
+    target text := CASE WHEN $n$@extschema@$n$ OPERATOR(pg_catalog.=) 'public' THEN 'pgqrs'
+                        ELSE $n$@extschema@$n$ END;
+    target_oid oid := pg_catalog.to_regnamespace(target);
+    installer text := $n$@extowner@$n$;
+    installer_oid oid := pg_catalog.to_regrole(installer);
+    installer_is_superuser boolean;
+    schema_owner oid;
+    others_create text;
 BEGIN
-    IF '@extschema@' = 'public' THEN
-        IF pg_catalog.to_regnamespace('pgqrs') IS NULL THEN
-            CREATE SCHEMA pgqrs;
-            EXECUTE pg_catalog.format('ALTER SCHEMA pgqrs OWNER TO %I', '@extowner@');
-        END IF;
-        PERFORM pg_catalog.set_config('search_path', 'pgqrs, pg_catalog', true);
+    SELECT r.rolsuper INTO installer_is_superuser FROM pg_catalog.pg_roles r
+     WHERE r.oid OPERATOR(pg_catalog.=) installer_oid;
+    IF target_oid IS NULL THEN
+        EXECUTE pg_catalog.format('CREATE SCHEMA %s', target);
+        EXECUTE pg_catalog.format('ALTER SCHEMA %s OWNER TO %s', target, installer);
     ELSE
-        PERFORM pg_catalog.set_config('search_path', '@extschema@, pg_catalog', true);
+        SELECT n.nspowner INTO schema_owner FROM pg_catalog.pg_namespace n
+         WHERE n.oid OPERATOR(pg_catalog.=) target_oid;
+        IF schema_owner OPERATOR(pg_catalog.<>) installer_oid THEN
+            RAISE EXCEPTION 'pgqrs cannot be installed in schema %: it belongs to role %, not to %',
+                target, pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(schema_owner)), installer
+                USING ERRCODE = '42501',
+                      HINT = 'Drop the schema or give it to the installing role first, or name another schema.';
+        END IF;
+        SELECT pg_catalog.string_agg(CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+                                          ELSE pg_catalog.pg_get_userbyid(a.grantee) END, ', ')
+          INTO others_create
+          FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) a
+         WHERE n.oid OPERATOR(pg_catalog.=) target_oid
+           AND a.privilege_type OPERATOR(pg_catalog.=) 'CREATE'
+           AND a.grantee OPERATOR(pg_catalog.<>) schema_owner;
+        IF others_create IS NOT NULL THEN
+            RAISE EXCEPTION 'pgqrs cannot be installed in schema %: other roles may create objects in it (%)',
+                target, others_create
+                USING ERRCODE = '42501', HINT = 'REVOKE CREATE on the schema from them first.';
+        END IF;
+        IF NOT installer_is_superuser AND EXISTS (
+            SELECT FROM pg_catalog.pg_depend d
+             WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass
+               AND d.refobjid OPERATOR(pg_catalog.=) target_oid
+               AND d.classid OPERATOR(pg_catalog.<>) 'pg_catalog.pg_extension'::pg_catalog.regclass
+               AND d.deptype OPERATOR(pg_catalog.=) 'n') THEN
+            RAISE EXCEPTION 'pgqrs cannot be installed in schema %: it is not empty', target
+                USING ERRCODE = '42501',
+                      HINT = 'Install into a new or empty schema, or have a superuser install it.';
+        END IF;
     END IF;
+    -- pg_catalog is searched first when it is not named
+    PERFORM pg_catalog.set_config('search_path', target || ', pg_temp', true);
 END
 $install$;
 
@@ -23,9 +68,9 @@ $install$;
 CREATE TABLE queues (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     queue_name    text NOT NULL UNIQUE
-                  CHECK (queue_name ~ '^[A-Za-z0-9_.-]{1,128}$'),
-    created_at    timestamptz NOT NULL DEFAULT now(),
-    max_attempts  int NOT NULL DEFAULT 5 CHECK (max_attempts >= 1)
+                  CHECK (queue_name OPERATOR(pg_catalog.~) '^[A-Za-z0-9_.-]{1,128}$'),
+    created_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    max_attempts  int NOT NULL DEFAULT 5 CHECK (max_attempts OPERATOR(pg_catalog.>=) 1)
 );
 COMMENT ON TABLE queues IS 'pgqrs queues; change only through the pgqrs functions';
 
@@ -34,14 +79,16 @@ CREATE TABLE workers (
     hostname      text NOT NULL,
     port          int NOT NULL,
     queue_id      bigint,
-    started_at    timestamptz NOT NULL DEFAULT now(),
-    heartbeat_at  timestamptz NOT NULL DEFAULT now(),
+    started_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    heartbeat_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
     shutdown_at   timestamptz,
     status        text NOT NULL DEFAULT 'ready'
-                  CHECK (status IN ('ready', 'suspended', 'stopped')),
+                  CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['ready', 'suspended', 'stopped'])),
+    registered_by regrole,
     UNIQUE (hostname, port)
 );
 COMMENT ON TABLE workers IS 'pgqrs producers and consumers, one row per (hostname, port)';
+COMMENT ON COLUMN workers.registered_by IS 'the role that registered the worker: only it (or an admin) may drive or take it over';
 
 -- ids come from one sequence shared with the archive, so a message keeps its id
 -- when it is archived or replayed.
@@ -50,7 +97,7 @@ CREATE TABLE messages (
     queue_id            bigint NOT NULL,
     payload             jsonb NOT NULL,
     vt                  timestamptz NOT NULL,
-    enqueued_at         timestamptz NOT NULL DEFAULT now(),
+    enqueued_at         timestamptz NOT NULL DEFAULT pg_catalog.now(),
     read_ct             int NOT NULL DEFAULT 0,
     dequeued_at         timestamptz,
     producer_worker_id  bigint,
@@ -73,12 +120,22 @@ CREATE TABLE archive (
     dequeued_at         timestamptz,
     producer_worker_id  bigint,
     consumer_worker_id  bigint,
-    archived_at         timestamptz NOT NULL DEFAULT now(),
+    archived_at         timestamptz NOT NULL DEFAULT pg_catalog.now(),
     dead_letter         boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE archive IS 'pgqrs messages done (archived) or dead-lettered (dead_letter = true), with their original id';
 CREATE INDEX archive_queue_archived_idx ON archive (queue_id, archived_at);
 CREATE INDEX archive_dead_idx ON archive (queue_id, id) WHERE dead_letter;
+
+CREATE TABLE grants (
+    role_id     oid NOT NULL,
+    access      text NOT NULL
+                CHECK (access OPERATOR(pg_catalog.=) ANY (ARRAY['producer', 'consumer', 'monitor', 'admin'])),
+    queue_id    bigint REFERENCES queues (id) ON DELETE CASCADE,
+    granted_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    UNIQUE NULLS NOT DISTINCT (role_id, access, queue_id)
+);
+COMMENT ON TABLE grants IS 'pgqrs access of roles (role_id 0: PUBLIC) to every queue (queue_id NULL) or one; change through grant_access and revoke_access';
 
 -- Result types ------------------------------------------------------------
 
@@ -302,35 +359,52 @@ COMMENT ON FUNCTION verify() IS 'raises an error naming the first object of the 
 
 CREATE FUNCTION version()
 RETURNS text AS 'MODULE_PATHNAME', 'pgqrs_version' LANGUAGE C IMMUTABLE;
-COMMENT ON FUNCTION version() IS 'the version of the pgqrs library loaded';
+-- named with its schema: pg_catalog.version() comes first on this script's path
+DO $comment$
+BEGIN
+    EXECUTE pg_catalog.format('COMMENT ON FUNCTION %I.version() IS %L', pg_catalog.current_schema(),
+                              'the version of the pgqrs library loaded');
+END
+$comment$;
 
 -- Access ------------------------------------------------------------------
 -- The functions are SECURITY DEFINER: a role needs EXECUTE on a function, not
 -- privileges on the tables, so a producer can enqueue without being able to
--- read or change messages. Their statements run with search_path forced to
--- pg_catalog and this schema by the C++ (spi.cpp), which is why no SET
--- search_path clause is needed (it would cost a settings save and restore per call).
+-- read or change messages. Their statements name our tables with this schema
+-- and run with search_path forced to pg_catalog alone by the C++ (spi.cpp),
+-- which is why no SET search_path clause is needed (it would cost a settings
+-- save and restore per call). Inside, access.cpp checks the queues a role was
+-- granted and that a worker is driven only by the role that registered it.
 
-CREATE FUNCTION grant_access(role_name name, access text)
-RETURNS void AS 'MODULE_PATHNAME', 'pgqrs_grant_access' LANGUAGE C VOLATILE STRICT;
-COMMENT ON FUNCTION grant_access(name, text) IS 'lets a role produce, consume, monitor or administer (producer, consumer, monitor, admin)';
+CREATE FUNCTION grant_access(role_name name, access text, queue_name text DEFAULT NULL,
+                             force boolean DEFAULT false)
+RETURNS void AS 'MODULE_PATHNAME', 'pgqrs_grant_access' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION grant_access(name, text, text, boolean) IS 'lets a role produce, consume, monitor or administer (producer, consumer, monitor, admin) every queue, or one queue; PUBLIC only with force';
 
--- A trusted install runs this script as a superuser: the database owner who
--- asked for the extension owns its tables and functions, and nobody else may
--- call them until granted (grant_access).
+CREATE FUNCTION revoke_access(role_name name, access text, queue_name text DEFAULT NULL)
+RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_revoke_access' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION revoke_access(name, text, text) IS 'takes back what grant_access gave (every grant of that kind, or the one of that queue); returns the grants removed';
+
+-- A trusted install runs this script as a superuser, who keeps the tables and
+-- types: the role that asked for the extension (@extowner@) owns the schema
+-- and the functions and may read and write the rows, but cannot alter the
+-- tables, add triggers to them or drop them one by one (DROP EXTENSION drops
+-- them all). Nobody else may call a function until granted (grant_access).
 DO $owner$
 DECLARE
     object text;
 BEGIN
-    FOR object IN SELECT c.oid::pg_catalog.regclass::text FROM pg_catalog.pg_class c
-                  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                  WHERE n.nspname = pg_catalog.current_schema() AND c.relkind = 'r' LOOP
-        EXECUTE pg_catalog.format('ALTER TABLE %s OWNER TO %I', object, '@extowner@');
+    FOR object IN SELECT c.oid::pg_catalog.regclass::pg_catalog.text FROM pg_catalog.pg_class c
+                  WHERE c.relnamespace OPERATOR(pg_catalog.=) pg_catalog.to_regnamespace(pg_catalog.quote_ident(pg_catalog.current_schema()))
+                    AND c.relkind OPERATOR(pg_catalog.=) 'r' LOOP
+        EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE %s TO %s', object,
+                                  $n$@extowner@$n$);
+        EXECUTE pg_catalog.format('GRANT SELECT ON TABLE %s TO %s WITH GRANT OPTION', object,
+                                  $n$@extowner@$n$);
     END LOOP;
-    FOR object IN SELECT p.oid::pg_catalog.regprocedure::text FROM pg_catalog.pg_proc p
-                  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-                  WHERE n.nspname = pg_catalog.current_schema() LOOP
-        EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO %I', object, '@extowner@');
+    FOR object IN SELECT p.oid::pg_catalog.regprocedure::pg_catalog.text FROM pg_catalog.pg_proc p
+                  WHERE p.pronamespace OPERATOR(pg_catalog.=) pg_catalog.to_regnamespace(pg_catalog.quote_ident(pg_catalog.current_schema())) LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO %s', object, $n$@extowner@$n$);
         EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', object);
     END LOOP;
 END

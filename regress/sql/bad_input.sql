@@ -265,6 +265,20 @@ SELECT pgqrs.register_worker('', 9103);
 \echo sqlstate :SQLSTATE
 SELECT pgqrs.register_worker(repeat('h', 256), 9103);
 \echo sqlstate :SQLSTATE
+SELECT pgqrs.register_worker(repeat('é', 256), 9103);
+\echo sqlstate :SQLSTATE
+-- intervals so long that now() minus them is no timestamp: argument errors
+SELECT count(*) FROM pgqrs.worker_health(NULL, '290000 years');
+\echo sqlstate :SQLSTATE
+SELECT pgqrs.reclaim_messages(NULL, '290000 years');
+\echo sqlstate :SQLSTATE
+SELECT pgqrs.purge_old_workers('1001 years');
+\echo sqlstate :SQLSTATE
+SELECT pgqrs.purge_archive('bi_jobs', '290000 years');
+\echo sqlstate :SQLSTATE
+-- control characters and backslashes in a bad queue name are shown escaped
+SELECT pgqrs.get_queue(E'bad\nname\x01\\');
+\echo sqlstate :SQLSTATE
 SELECT pg_temp.unchanged();
 SELECT read_ct, dequeued_at IS NULL AS never_dequeued FROM pgqrs.messages WHERE id = :m1;
 

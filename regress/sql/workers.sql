@@ -225,3 +225,8 @@ SELECT pgqrs.reclaim_messages('wo_jobs', NULL);
 SELECT pgqrs.reclaim_messages('wo_nope', '1 minute');
 \echo sqlstate :SQLSTATE
 SELECT pg_temp.unchanged();
+
+-- a hostname is 1 to 255 characters, counted as characters, not bytes
+SELECT length(hostname) AS chars, octet_length(hostname) AS bytes
+  FROM pgqrs.register_worker(repeat('é', 200), 9104);
+SELECT pgqrs.delete_worker(id) FROM pgqrs.workers WHERE port = 9104;

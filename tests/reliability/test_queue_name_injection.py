@@ -50,6 +50,8 @@ VALID = {
     "lock_seconds": ("5", None),
     "wait_seconds": ("0", None),
     "worker_id": ("NULL::bigint", None),
+    "role_name": ("'postgres'::name", None),
+    "access": ("'monitor'", None),
 }
 
 
