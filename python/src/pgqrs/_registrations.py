@@ -36,6 +36,11 @@ def forget(worker: Registering, dsn: str, schema: str) -> None:
             del _unregistered[(dsn, schema)]
 
 
+def pending(dsn: str, schema: str) -> bool:
+    """True while a worker of that database is built and not registered."""
+    return (dsn, schema) in _unregistered
+
+
 async def settle(dsn: str, schema: str) -> None:
     """Lets the registrations of the workers of that database end, starting those
     not started yet on the running loop; their failures are left to the workers."""

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from ._client import Client, as_bool, as_int
 from ._connection import Rows
 from ._params import id_array, integer, interval, text
-from ._registrations import settle
+from ._registrations import pending, settle
 from .config import DEFAULT_MAX_ATTEMPTS, UNSET, Config, Unset
 from .errors import InvalidInputError, NotInstalledError, PgqrsError
 from .types import (
@@ -56,7 +56,8 @@ class Admin(Client):
         waits: bool = False,
         on_abandoned: Callable[[Rows], None] | None = None,
     ) -> list[tuple[str | None, ...]]:
-        await settle(self._dsn, self._schema)
+        if pending(self._dsn, self._schema):
+            await settle(self._dsn, self._schema)
         return await super()._execute(sql, params, waits=waits, on_abandoned=on_abandoned)
 
     # -- schema -------------------------------------------------------------
