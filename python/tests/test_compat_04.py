@@ -177,9 +177,9 @@ async def test_dequeue_batch_with_delay_leases_for_that_long(tasks_dsn: str) -> 
     async with Producer(tasks_dsn, "tasks", "p", 1) as producer, \
             Consumer(tasks_dsn, "tasks", "a", 2) as a, Consumer(tasks_dsn, "tasks", "b", 3) as b:
         await producer.enqueue_batch([{"n": n} for n in range(3)])
-        assert len(await a.dequeue_batch_with_delay(2, 1)) == 2
+        assert len(await a.dequeue_batch_with_delay(2, 2)) == 2
         assert len(await b.dequeue_batch(5)) == 1
-        await asyncio.sleep(1.2)
+        await asyncio.sleep(2.2)
         assert len(await b.dequeue_batch(5)) == 2
 
 
@@ -284,9 +284,9 @@ async def test_a_reclaimed_consumer_registers_afresh_and_goes_on(
         first = await producer.enqueue({"n": 1})
         [leased] = await slow.dequeue(lock_seconds=600)
         worker_id = slow.worker_id
-        await asyncio.sleep(0.3)
-        await admin.heartbeat(other.worker_id or 0)
-        assert await admin.reclaim_messages("tasks", older_than=0.2) == 1
+        await asyncio.sleep(1.0)
+        await admin.heartbeat(other.worker_id or 0)  # only slow and the producer went silent
+        assert await admin.reclaim_messages("tasks", older_than=0.8) == 1
         assert await admin.worker_status(worker_id or 0) == "stopped"
         [taken] = await other.dequeue(lock_seconds=600)  # the reclaimed message, a new attempt
         assert taken.id == leased.id and taken.read_ct == 2
