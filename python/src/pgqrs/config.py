@@ -13,7 +13,7 @@ import copy
 import enum
 
 from . import _core
-from ._params import check_schema
+from ._params import check_schema, positive
 from .errors import InvalidInputError
 
 
@@ -29,13 +29,8 @@ UNSET = Unset.UNSET
 DEFAULT_MAX_ATTEMPTS = 5
 
 
-def _positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidInputError(f"{name} must be a positive int, not {value!r}")
-    return value
-
-
 def positive_seconds(value: object, name: str) -> float:
+    """A positive duration in seconds (int or float; bool and NaN rejected)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
         raise InvalidInputError(f"{name} must be a positive number of seconds, not {value!r}")
     return value
@@ -117,7 +112,7 @@ class Config:
 
     @max_connections.setter
     def max_connections(self, value: int) -> None:
-        self._max_connections = _positive_int(value, "max_connections")
+        self._max_connections = positive(value, "max_connections")
 
     @property
     def connection_timeout_seconds(self) -> float | None:
@@ -136,7 +131,7 @@ class Config:
     @default_lock_time_seconds.setter
     def default_lock_time_seconds(self, value: int | None) -> None:
         self._default_lock_time_seconds = (
-            None if value is None else _positive_int(value, "default_lock_time_seconds")
+            None if value is None else positive(value, "default_lock_time_seconds")
         )
 
     @property
@@ -145,7 +140,7 @@ class Config:
 
     @default_max_batch_size.setter
     def default_max_batch_size(self, value: int) -> None:
-        self._default_max_batch_size = _positive_int(value, "default_max_batch_size")
+        self._default_max_batch_size = positive(value, "default_max_batch_size")
 
     @property
     def max_read_ct(self) -> int:
@@ -153,7 +148,7 @@ class Config:
 
     @max_read_ct.setter
     def max_read_ct(self, value: int) -> None:
-        self._max_read_ct = _positive_int(value, "max_read_ct")
+        self._max_read_ct = positive(value, "max_read_ct")
 
     @property
     def heartbeat_interval_seconds(self) -> float | None:
