@@ -23,13 +23,14 @@ async def test_dequeue_and_settle(tasks_dsn: str) -> None:
         assert await consumer.archive(ids[0]) is True
         assert await consumer.archive(ids[0]) is False  # already done
         assert await consumer.delete(ids[1]) is True
-        assert await consumer.archive_batch([ids[2]]) == [ids[2]]
-        assert await consumer.delete_batch([ids[3], 424242]) == [ids[3]]
+        assert await consumer.archive_batch([ids[2]]) == [True]
+        assert await consumer.delete_batch([ids[3], 424242]) == [True, False]
         assert await consumer.archive_batch([]) == []
         rest = await consumer.dequeue_batch()
         assert [r.id for r in rest] == ids[4:]
-        new_vt = await consumer.extend_visibility(ids[4], 120)
+        new_vt = await consumer.extend_lease(ids[4], 120)
         assert new_vt is not None and new_vt > rest[0].vt
+        assert await consumer.extend_visibility(ids[4], 120) is True
         assert await consumer.release([ids[4], ids[5]]) == 2
         again = await consumer.dequeue(batch_size=10)
         assert [a.id for a in again] == ids[4:] and again[0].read_ct == 2
@@ -49,7 +50,8 @@ async def test_lease_expiry_and_fencing(tasks_dsn: str) -> None:
         assert again.id == msg_id and again.read_ct == leased.read_ct + 1
         # the first consumer's lease is gone: it may not settle the message
         assert await slow.archive(msg_id) is False
-        assert await slow.extend_visibility(msg_id, 60) is None
+        assert await slow.extend_lease(msg_id, 60) is None
+        assert await slow.extend_visibility(msg_id, 60) is False
         assert await slow.release([msg_id]) == 0
         assert await fast.archive(msg_id) is True
 

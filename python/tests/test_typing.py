@@ -21,7 +21,7 @@ def test_mypy_strict_on_full_program(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-STUBS = ["__init__", "_client", "_core", "_worker", "admin", "consumer", "errors", "producer", "tables", "types"]
+STUBS = ["__init__", "_client", "_core", "_worker", "admin", "config", "consumer", "errors", "producer", "tables", "types"]
 
 
 def test_package_ships_stubs() -> None:

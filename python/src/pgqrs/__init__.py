@@ -6,6 +6,7 @@ are pipelined on its connection.
 """
 
 from .admin import Admin
+from .config import Config
 from .consumer import Consumer
 from .errors import (
     ClosedError,
@@ -28,6 +29,7 @@ from .producer import Producer
 from .tables import Archive, Messages, Queues, Workers
 from .types import (
     ArchivedMessage,
+    MessageId,
     QueueInfo,
     QueueMessage,
     QueueMetrics,
@@ -35,6 +37,7 @@ from .types import (
     WorkerHealth,
     WorkerInfo,
     WorkerStats,
+    WorkerStatus,
 )
 
 __version__ = "0.1.0"
@@ -44,9 +47,11 @@ __all__ = [
     "ArchivedMessage",
     "Archive",
     "ClosedError",
+    "Config",
     "Consumer",
     "ExtensionNotAvailableError",
     "InvalidInputError",
+    "MessageId",
     "MessageNotFoundError",
     "Messages",
     "NotFoundError",
@@ -69,6 +74,7 @@ __all__ = [
     "WorkerInfo",
     "WorkerNotFoundError",
     "WorkerStats",
+    "WorkerStatus",
     "Workers",
     "__version__",
 ]

@@ -9,8 +9,9 @@ from typing import TypeVar
 
 from . import _core
 from ._connection import Rows
-from ._params import check_schema, decode_json, positive
+from ._params import decode_json
 from ._pool import ConnectionPool
+from .config import UNSET, Config, Unset
 from .errors import ClosedError, InvalidInputError
 from .types import from_row
 
@@ -21,8 +22,10 @@ DEFAULT_SCHEMA = _core.DEFAULT_SCHEMA
 
 
 class Client:
-    """A connection to one database and the pgqrs schema in it. Building one needs
-    no event loop and does not connect: the first awaited call does. Concurrent
+    """A connection to one database and the pgqrs schema in it, built from a DSN, a
+    :class:`Config` or another client (an Admin: a copy of its settings); keyword
+    arguments override the settings. Building one needs no event loop and does
+    not connect: the first awaited call does. Concurrent
     calls are pipelined on the connection; with ``max_connections`` > 1 they are
     spread over up to that many connections, opened only while every open one is busy.
 
@@ -32,19 +35,30 @@ class Client:
 
     def __init__(
         self,
-        dsn: str,
+        dsn: str | Config | Client,
         *,
         schema: str | None = None,
-        connect_timeout: float | None = 30.0,
-        max_connections: int = 1,
+        connect_timeout: float | None | Unset = UNSET,
+        max_connections: int | Unset = UNSET,
     ) -> None:
-        if not isinstance(dsn, str):
-            raise InvalidInputError(f"dsn must be a str, not {type(dsn).__name__}")
-        self._dsn = dsn
-        self._schema = DEFAULT_SCHEMA if schema is None else check_schema(schema)
+        config = config_of(dsn)
+        if schema is not None:
+            config.schema = schema
+        if not isinstance(connect_timeout, Unset):
+            config.connection_timeout_seconds = connect_timeout
+        if not isinstance(max_connections, Unset):
+            config.max_connections = max_connections
+        self._config = config
+        self._dsn = config.dsn
+        self._schema = config.schema
         self._sql = _core.Statements(self._schema)
-        self._conn = ConnectionPool(dsn, connect_timeout, positive(max_connections, "max_connections"))
+        self._conn = ConnectionPool(self._dsn, config.connection_timeout_seconds, config.max_connections)
         self._closed = False
+
+    @property
+    def config(self) -> Config:
+        """A copy of the settings this object was built with."""
+        return self._config.copy()
 
     @property
     def schema(self) -> str:
@@ -121,6 +135,19 @@ class Client:
         """A JSON statement giving one timestamp, as an aware datetime (None for NULL)."""
         value = decode_json(await self._scalar(sql, params))
         return None if value is None else datetime.fromisoformat(value)
+
+
+def config_of(target: object) -> Config:
+    """A fresh Config from a DSN, a copy of a Config or of another client's settings."""
+    if isinstance(target, str):
+        return Config(target)
+    if isinstance(target, Config):
+        return target.copy()
+    if isinstance(target, Client):
+        return target._config.copy()
+    raise InvalidInputError(
+        f"dsn must be a str, a pgqrs.Config or a pgqrs.Admin, not {type(target).__name__}"
+    )
 
 
 def objects_of(cls: type[_T], rows: list[tuple[str | None, ...]]) -> list[_T]:

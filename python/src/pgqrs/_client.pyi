@@ -1,5 +1,6 @@
 """Type stub: what Admin, Producer and Consumer share."""
 
+from .config import Config, Unset
 from types import TracebackType
 from typing import TypeVar
 
@@ -8,7 +9,9 @@ _Self = TypeVar("_Self", bound="Client")
 DEFAULT_SCHEMA: str
 
 class Client:
-    def __init__(self, dsn: str, *, schema: str | None = None, connect_timeout: float | None = 30.0, max_connections: int = 1) -> None: ...
+    def __init__(self, dsn: str | Config | Client, *, schema: str | None = None, connect_timeout: float | None | Unset = ..., max_connections: int | Unset = ...) -> None: ...
+    @property
+    def config(self) -> Config: ...
     @property
     def schema(self) -> str: ...
     @property
@@ -18,3 +21,5 @@ class Client:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None: ...
+
+def config_of(target: object) -> Config: ...

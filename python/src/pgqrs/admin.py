@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from ._client import Client, as_bool, as_int
+from ._connection import Rows
 from ._params import id_array, integer, interval, text
-from .errors import NotInstalledError, PgqrsError
+from ._registrations import pending, settle
+from .config import DEFAULT_MAX_ATTEMPTS, UNSET, Config, Unset
+from .errors import InvalidInputError, NotInstalledError, PgqrsError
 from .types import (
     ArchivedMessage,
     QueueInfo,
@@ -17,31 +20,45 @@ from .types import (
     WorkerHealth,
     WorkerInfo,
     WorkerStats,
+    WorkerStatus,
 )
 from .tables import Archive, Messages, Queues, Workers
 
 Duration = float | int | timedelta
 
-#: Deliveries a message of a new queue gets before it is dead-lettered.
-DEFAULT_MAX_ATTEMPTS = 5
-
-
 class Admin(Client):
     """Queue and schema management for the pgqrs extension in one database.
 
     ``Admin(dsn)`` uses schema ``pgqrs``; ``Admin(dsn, schema="x")`` installs and
-    uses the extension in schema ``x``. Building one does not connect.
+    uses the extension in schema ``x``; ``Admin(config)`` takes the settings of a
+    :class:`Config`. Building one does not connect.
+
+    Before each statement it lets the registrations of Producers and Consumers
+    of the same DSN and schema that are still in flight end, so it sees every
+    worker whose object exists.
     """
 
     def __init__(
         self,
-        dsn: str,
+        dsn: str | Config | Client,
         schema: str | None = None,
         *,
-        connect_timeout: float | None = 30.0,
-        max_connections: int = 1,
+        connect_timeout: float | None | Unset = UNSET,
+        max_connections: int | Unset = UNSET,
     ) -> None:
         super().__init__(dsn, schema=schema, connect_timeout=connect_timeout, max_connections=max_connections)
+
+    async def _execute(
+        self,
+        sql: str,
+        params: Sequence[str | None] = (),
+        *,
+        waits: bool = False,
+        on_abandoned: Callable[[Rows], None] | None = None,
+    ) -> list[tuple[str | None, ...]]:
+        if pending(self._dsn, self._schema):
+            await settle(self._dsn, self._schema)
+        return await super()._execute(sql, params, waits=waits, on_abandoned=on_abandoned)
 
     # -- schema -------------------------------------------------------------
 
@@ -93,8 +110,9 @@ class Admin(Client):
 
     async def create_queue(self, name: str, max_attempts: int | None = None) -> QueueInfo:
         """Creates a queue; raises QueueExistsError ("... already exists") when it exists.
-        max_attempts: deliveries before a message is dead-lettered (default 5)."""
-        attempts = integer(DEFAULT_MAX_ATTEMPTS if max_attempts is None else max_attempts, "max_attempts")
+        max_attempts: deliveries before a message is dead-lettered (default: the
+        Config's ``max_read_ct``, 5)."""
+        attempts = integer(self._config.max_read_ct if max_attempts is None else max_attempts, "max_attempts")
         return await self._one(QueueInfo, self._sql.json.create_queue, [text(name, "name"), attempts])
 
     async def get_queue(self, name: str) -> QueueInfo:
@@ -156,12 +174,25 @@ class Admin(Client):
 
     # -- workers ------------------------------------------------------------
 
-    async def reclaim_messages(self, queue: str | None = None, older_than: Duration = 60.0) -> int:
+    async def reclaim_messages(
+        self,
+        queue: str | None = None,
+        older_than: Duration | None = None,
+        *,
+        older_than_seconds: float | None = None,
+    ) -> int:
         """Releases the leases of workers (of one queue, when named) whose heartbeat
-        is older than older_than, and marks them stopped; returns the messages released."""
+        is older than older_than (default 60 s; ``older_than_seconds`` is the pgqrs
+        0.4 name), and marks them stopped; returns the messages released."""
+        if older_than is not None and older_than_seconds is not None:
+            raise InvalidInputError("give older_than or older_than_seconds, not both")
+        age = older_than if older_than is not None else older_than_seconds
         value = await self._scalar(
             self._sql.reclaim_messages,
-            [None if queue is None else text(queue, "queue"), interval(older_than, "older_than")],
+            [
+                None if queue is None else text(queue, "queue"),
+                interval(60.0 if age is None else age, "older_than"),
+            ],
         )
         return as_int(value)
 
@@ -174,9 +205,9 @@ class Admin(Client):
         """The worker of that id; raises WorkerNotFoundError."""
         return await self._worker_call(self._sql.json.get_worker, worker_id)
 
-    async def worker_status(self, worker_id: int) -> str:
+    async def worker_status(self, worker_id: int) -> WorkerStatus:
         """ready, suspended or stopped."""
-        return await self._scalar(self._sql.worker_status, [integer(worker_id, "worker_id")]) or ""
+        return WorkerStatus(await self._scalar(self._sql.worker_status, [integer(worker_id, "worker_id")]))
 
     async def suspend_worker(self, worker_id: int) -> WorkerInfo:
         """ready -> suspended."""
@@ -250,4 +281,4 @@ class Admin(Client):
         return Archive(self)
 
 
-__all__ = ["Admin", "Duration"]
+__all__ = ["Admin", "DEFAULT_MAX_ATTEMPTS", "Duration"]

@@ -8,10 +8,11 @@ import time
 from collections.abc import AsyncGenerator, Iterable
 from datetime import datetime, timedelta
 
-from ._client import as_bool, as_int, objects_of
+from ._client import Client, as_bool, as_int, objects_of
 from ._connection import Rows
 from ._params import id_array, integer, optional_int_array, optional_integer
-from ._worker import DEFAULT_HEARTBEAT_INTERVAL, WorkerClient, log
+from ._worker import WorkerClient, log
+from .config import UNSET, Config, Unset
 from .errors import ClosedError, InvalidInputError, PgqrsError, QueryCanceledError, WorkerError
 from .types import QueueMessage
 
@@ -27,24 +28,26 @@ class Consumer(WorkerClient):
     Settling calls (archive, delete, extend_visibility, release) pass the worker
     id and the delivery attempt (``read_ct``) this consumer got for the message,
     so they succeed only while this consumer still holds that very lease: after
-    the lease expired and the message went to someone else they return False / 0.
-    ``lock_seconds`` is the default lease length (None: the server's default, 5 s).
+    the lease expired and the message went to someone else they return False.
+    ``lock_seconds`` is the default lease length (default: the Config's
+    ``default_lock_time_seconds``; None: the server's default, 5 s).
     """
 
     def __init__(
         self,
-        dsn: str,
+        dsn: str | Config | Client,
         queue: str,
         hostname: str,
         port: int,
         *,
         schema: str | None = None,
-        lock_seconds: int | None = None,
-        heartbeat_interval: float | None = DEFAULT_HEARTBEAT_INTERVAL,
-        connect_timeout: float | None = 30.0,
-        max_connections: int = 1,
+        lock_seconds: int | None | Unset = UNSET,
+        heartbeat_interval: float | None | Unset = UNSET,
+        connect_timeout: float | None | Unset = UNSET,
+        max_connections: int | Unset = UNSET,
     ) -> None:
-        optional_integer(lock_seconds, "lock_seconds")
+        if not isinstance(lock_seconds, Unset):
+            optional_integer(lock_seconds, "lock_seconds")
         super().__init__(
             dsn,
             queue,
@@ -55,7 +58,9 @@ class Consumer(WorkerClient):
             connect_timeout=connect_timeout,
             max_connections=max_connections,
         )
-        self._lock_seconds = lock_seconds
+        self._lock_seconds = (
+            self._config.default_lock_time_seconds if isinstance(lock_seconds, Unset) else lock_seconds
+        )
         # message id -> (attempt, monotonic time after which it is forgotten)
         self._attempts: dict[int, tuple[int, float]] = {}
         self._last_sweep = 0.0
@@ -76,13 +81,14 @@ class Consumer(WorkerClient):
         awaiting task cancels the statement on the server; messages it had leased
         already are released (or come back when their lease ends)."""
         wait_seconds = None if wait is None else _wait_seconds(wait)
-        return await self._lease(batch_size, lock_seconds, wait_seconds)
+        return await self._lease(batch_size, lock_seconds, wait_seconds, register_again=True)
 
     async def dequeue_wait(
         self, batch_size: int = 1, lock_seconds: int | None = None, wait_seconds: int = 30
     ) -> list[QueueMessage]:
         """``dequeue(batch_size, lock_seconds, wait=wait_seconds)``."""
-        return await self._lease(batch_size, lock_seconds, int(integer(wait_seconds, "wait_seconds")))
+        wait = int(integer(wait_seconds, "wait_seconds"))
+        return await self._lease(batch_size, lock_seconds, wait, register_again=True)
 
     async def messages(
         self,
@@ -98,7 +104,9 @@ class Consumer(WorkerClient):
                 await handle(message.payload)
                 await consumer.archive(message.id)
 
-        It ends when the consumer is closed or its worker shut down. Leaving the
+        It ends when the consumer is closed or its worker stopped (by
+        ``shutdown``, an operator's ``shutdown_worker`` or ``reclaim_messages``:
+        unlike ``dequeue``, it does not register afresh). Leaving the
         loop early (break, an exception, cancellation) releases the messages of
         the current batch not yet yielded."""
         wait_seconds = _wait_seconds(wait)
@@ -108,7 +116,9 @@ class Consumer(WorkerClient):
         try:
             while True:
                 try:
-                    pending = await self._lease(size, None if lock is None else int(lock), wait_seconds)
+                    pending = await self._lease(
+                        size, None if lock is None else int(lock), wait_seconds, register_again=False
+                    )
                 except (ClosedError, WorkerError):
                     return
                 pending.reverse()
@@ -118,12 +128,25 @@ class Consumer(WorkerClient):
             if pending and not self._closed:
                 self._release_later([m.id for m in pending])
 
-    async def _lease(self, batch_size: int, lock_seconds: int | None, wait: int | None) -> list[QueueMessage]:
+    async def _lease(
+        self, batch_size: int, lock_seconds: int | None, wait: int | None, *, register_again: bool
+    ) -> list[QueueMessage]:
         size = integer(batch_size, "batch_size")
         lock = optional_integer(lock_seconds, "lock_seconds")
         if lock is None:
             lock = optional_integer(self._lock_seconds, "lock_seconds")
-        worker_id = str(await self._worker_id())
+        lease = _SERVER_DEFAULT_LOCK_SECONDS if lock is None else int(lock)
+
+        async def lease_as(worker_id: str) -> list[QueueMessage]:
+            return await self._lease_as(worker_id, size, lock, wait, lease)
+
+        if register_again:
+            return await self._as_worker(lease_as)
+        return await lease_as(str(await self._worker_id()))
+
+    async def _lease_as(
+        self, worker_id: str, size: str, lock: str | None, wait: int | None, lease: int
+    ) -> list[QueueMessage]:
         json = self._sql.json
         if wait is None:
             sql, params = (
@@ -137,7 +160,6 @@ class Consumer(WorkerClient):
                 if lock is None
                 else (json.dequeue_wait, [self._queue, size, lock, worker_id, str(wait)])
             )
-        lease = _SERVER_DEFAULT_LOCK_SECONDS if lock is None else int(lock)
         try:
             rows = await self._execute(
                 sql, params, waits=wait is not None, on_abandoned=lambda r: self._abandoned(r, lease)
@@ -192,8 +214,16 @@ class Consumer(WorkerClient):
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def dequeue_batch(self, batch_size: int = 10, lock_seconds: int | None = None) -> list[QueueMessage]:
-        """Leases up to batch_size messages (dequeue with a larger default batch)."""
+    async def dequeue_batch(
+        self, batch_size: int | None = None, lock_seconds: int | None = None
+    ) -> list[QueueMessage]:
+        """Leases up to batch_size messages (default: the Config's
+        ``default_max_batch_size``, 10)."""
+        return await self.dequeue(self._config.default_max_batch_size if batch_size is None else batch_size, lock_seconds)
+
+    async def dequeue_batch_with_delay(self, batch_size: int, lock_seconds: int) -> list[QueueMessage]:
+        """``dequeue(batch_size, lock_seconds)``, under its pgqrs 0.4 name: the
+        messages stay invisible to others (leased) for lock_seconds."""
         return await self.dequeue(batch_size, lock_seconds)
 
     async def archive(self, message_id: int) -> bool:
@@ -204,15 +234,21 @@ class Consumer(WorkerClient):
         """Deletes a leased message for good; False when this consumer no longer holds it."""
         return await self._settle_one(self._sql.delete_message, message_id)
 
-    async def archive_batch(self, message_ids: Iterable[int]) -> list[int]:
-        """Archives leased messages; returns the ids archived."""
+    async def archive_batch(self, message_ids: Iterable[int]) -> list[bool]:
+        """Archives leased messages; one bool per id, in order: True when archived,
+        False when this consumer no longer holds that message."""
         return await self._settle_many(self._sql.archive_batch, message_ids)
 
-    async def delete_batch(self, message_ids: Iterable[int]) -> list[int]:
-        """Deletes leased messages; returns the ids deleted."""
+    async def delete_batch(self, message_ids: Iterable[int]) -> list[bool]:
+        """Deletes leased messages; one bool per id, in order: True when deleted."""
         return await self._settle_many(self._sql.delete_batch, message_ids)
 
-    async def extend_visibility(self, message_id: int, seconds: int) -> datetime | None:
+    async def extend_visibility(self, message_id: int, seconds: int) -> bool:
+        """Makes the lease end seconds from now; False when this consumer does not
+        hold the lease (:meth:`extend_lease` returns the new end instead)."""
+        return await self.extend_lease(message_id, seconds) is not None
+
+    async def extend_lease(self, message_id: int, seconds: int) -> datetime | None:
         """Makes the lease end seconds from now; returns the new vt, or None when
         this consumer does not hold the lease."""
         msg_id = integer(message_id, "message_id")
@@ -245,11 +281,11 @@ class Consumer(WorkerClient):
         self._attempts.pop(int(msg_id), None)
         return as_bool(value)
 
-    async def _settle_many(self, sql: str, message_ids: Iterable[int]) -> list[int]:
+    async def _settle_many(self, sql: str, message_ids: Iterable[int]) -> list[bool]:
         ids = [int(integer(i, "message_ids")) for i in _as_list(message_ids)]
         results = await self._fenced_batch(sql, ids)
         done = {as_int(v) for values in results for v in values}
-        return [i for i in ids if i in done]
+        return [i in done for i in ids]
 
     async def _fenced_batch(self, sql: str, message_ids: Iterable[int]) -> list[list[str | None]]:
         """Runs a batch statement ($1 ids, $2 worker, $3 attempts): ids this consumer

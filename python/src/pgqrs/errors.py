@@ -37,8 +37,9 @@ class NotInstalledError(PgqrsError):
     """The pgqrs schema or its functions are missing: run ``Admin.install()``."""
 
 
-class NotFoundError(PgqrsError):
-    """Something looked up does not exist."""
+class NotFoundError(PgqrsError, ValueError):
+    """Something looked up does not exist; also a ``ValueError``, as pgqrs 0.4 raised
+    for an unknown queue or worker."""
 
 
 class QueueNotFoundError(NotFoundError):

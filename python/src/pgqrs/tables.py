@@ -11,6 +11,7 @@ import builtins
 from collections.abc import Generator
 from typing import Any, Generic, TypeVar
 
+from ._archive_sql import ArchiveStatements
 from ._client import Client, as_int
 from ._params import integer, optional_integer, text
 from .errors import MessageNotFoundError, NotFoundError, QueueNotFoundError, WorkerNotFoundError
@@ -99,12 +100,49 @@ class Messages(_Table[QueueMessage]):
 
 
 class Archive(_Table[ArchivedMessage]):
-    """The ``archive`` table: archived and dead-lettered messages."""
+    """The ``archive`` table: archived and dead-lettered messages.
+
+    Besides ``count``, ``list`` and ``get``, the calls of pgqrs 0.4: by the
+    consumer that archived them, dead letters, and deleting (which needs the
+    rights of the extension's owner)."""
 
     _table = "archive"
     _what = "archived message"
     _row = ArchivedMessage
     _missing = MessageNotFoundError
+
+    def __init__(self, client: Client) -> None:
+        super().__init__(client)
+        self._extra = ArchiveStatements(client._sql.qschema)
+
+    async def list_by_worker(self, worker_id: int, limit: int = 100, offset: int = 0) -> builtins.list[ArchivedMessage]:
+        """The messages archived by that consumer worker, by id, a page of limit from offset."""
+        params = [integer(worker_id, "worker_id"), integer(limit, "limit"), integer(offset, "offset")]
+        return await self._client._objects(ArchivedMessage, self._extra.list_by_worker, params)
+
+    async def count_by_worker(self, worker_id: int) -> int:
+        """How many messages that consumer worker archived."""
+        return as_int(await self._client._scalar(self._extra.count_by_worker, [integer(worker_id, "worker_id")]))
+
+    async def delete(self, id: int) -> int:
+        """Deletes one archived message; returns 1, or 0 when there is none of that id."""
+        return as_int(await self._client._scalar(self._extra.delete, [integer(id, "id")]))
+
+    async def delete_by_worker(self, worker_id: int) -> int:
+        """Deletes the messages that consumer worker archived; returns how many."""
+        return as_int(await self._client._scalar(self._extra.delete_by_worker, [integer(worker_id, "worker_id")]))
+
+    async def dlq_count(self, max_attempts: int | None = None) -> int:
+        """How many dead letters there are (delivered at least max_attempts times, when given)."""
+        return as_int(await self._client._scalar(self._extra.dlq_count, [optional_integer(max_attempts, "max_attempts")]))
+
+    async def list_dlq_messages(
+        self, max_attempts: int | None = None, limit: int = 100, offset: int = 0
+    ) -> builtins.list[ArchivedMessage]:
+        """The dead letters (delivered at least max_attempts times, when given), by id,
+        a page of limit from offset."""
+        params = [optional_integer(max_attempts, "max_attempts"), integer(limit, "limit"), integer(offset, "offset")]
+        return await self._client._objects(ArchivedMessage, self._extra.list_dlq, params)
 
 
 __all__ = ["Archive", "Messages", "Queues", "Workers"]

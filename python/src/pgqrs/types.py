@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -16,6 +17,26 @@ def _parse_time(value: Any) -> datetime | None:
     return datetime.fromisoformat(value)
 
 
+class WorkerStatus(enum.StrEnum):
+    """A worker's state; each member equals its string (``WorkerStatus.Ready == "ready"``)."""
+
+    Ready = "ready"
+    Suspended = "suspended"
+    Stopped = "stopped"
+
+
+class MessageId(int):
+    """A message id (an int) that also answers ``.id``, as the message objects
+    ``enqueue_batch`` returned in pgqrs 0.4 did."""
+
+    __slots__ = ()
+
+    @property
+    def id(self) -> int:
+        """The id itself, as a plain int."""
+        return int(self)
+
+
 def from_row(cls: type[_T], row: dict[str, Any]) -> _T:
     """Builds cls from a row_to_json object; timestamps become datetimes."""
     values: dict[str, Any] = {}
@@ -23,6 +44,8 @@ def from_row(cls: type[_T], row: dict[str, Any]) -> _T:
         value = row.get(f.name)
         if "datetime" in str(f.type):
             value = _parse_time(value)
+        elif f.type == "WorkerStatus":
+            value = WorkerStatus(value)
         values[f.name] = value
     return cls(**values)
 
@@ -68,6 +91,11 @@ class ArchivedMessage:
     archived_at: datetime
     dead_letter: bool
 
+    @property
+    def original_msg_id(self) -> int:
+        """The id the message had in its queue: the archive keeps it as ``id``."""
+        return self.id
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class WorkerInfo:
@@ -80,7 +108,7 @@ class WorkerInfo:
     started_at: datetime
     heartbeat_at: datetime
     shutdown_at: datetime | None
-    status: str
+    status: WorkerStatus
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -136,7 +164,7 @@ class WorkerHealth:
     hostname: str
     port: int
     queue_name: str | None
-    status: str
+    status: WorkerStatus
     heartbeat_at: datetime
     healthy: bool
     messages_held: int
@@ -144,6 +172,7 @@ class WorkerHealth:
 
 __all__ = [
     "ArchivedMessage",
+    "MessageId",
     "QueueInfo",
     "QueueMessage",
     "QueueMetrics",
@@ -151,4 +180,5 @@ __all__ = [
     "WorkerHealth",
     "WorkerInfo",
     "WorkerStats",
+    "WorkerStatus",
 ]

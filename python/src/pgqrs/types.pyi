@@ -1,10 +1,20 @@
 """Type stub of pgqrs.types."""
 
 import dataclasses
+import enum
 from datetime import datetime
 from typing import Any
 
-__all__ = ['QueueInfo', 'QueueMessage', 'ArchivedMessage', 'WorkerInfo', 'QueueMetrics', 'SystemStats', 'WorkerStats', 'WorkerHealth']
+__all__ = ['MessageId', 'WorkerStatus', 'QueueInfo', 'QueueMessage', 'ArchivedMessage', 'WorkerInfo', 'QueueMetrics', 'SystemStats', 'WorkerStats', 'WorkerHealth']
+
+class WorkerStatus(enum.StrEnum):
+    Ready = "ready"
+    Suspended = "suspended"
+    Stopped = "stopped"
+
+class MessageId(int):
+    @property
+    def id(self) -> int: ...
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class QueueInfo:
@@ -38,6 +48,8 @@ class ArchivedMessage:
     consumer_worker_id: int | None
     archived_at: datetime
     dead_letter: bool
+    @property
+    def original_msg_id(self) -> int: ...
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class WorkerInfo:
@@ -48,7 +60,7 @@ class WorkerInfo:
     started_at: datetime
     heartbeat_at: datetime
     shutdown_at: datetime | None
-    status: str
+    status: WorkerStatus
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class QueueMetrics:
@@ -92,7 +104,7 @@ class WorkerHealth:
     hostname: str
     port: int
     queue_name: str | None
-    status: str
+    status: WorkerStatus
     heartbeat_at: datetime
     healthy: bool
     messages_held: int

@@ -17,9 +17,11 @@ from pgqrs import (
     ArchivedMessage,
     Archive,
     ClosedError,
+    Config,
     Consumer,
     ExtensionNotAvailableError,
     InvalidInputError,
+    MessageId,
     MessageNotFoundError,
     Messages,
     NotFoundError,
@@ -41,6 +43,7 @@ from pgqrs import (
     WorkerInfo,
     WorkerNotFoundError,
     WorkerStats,
+    WorkerStatus,
     Workers,
 )
 
@@ -95,11 +98,12 @@ async def producer_calls(dsn: str) -> list[int]:
     async with Producer(dsn, "typed", "typed-host", 1, heartbeat_interval=30.0, max_connections=2) as producer:
         one: int = await producer.enqueue({"n": 1})
         later: int = await producer.enqueue_delayed({"n": 2}, 3600)
-        more: list[int] = await producer.enqueue_batch([{"n": 3}, {"n": 4}], delay_seconds=0)
+        more: list[MessageId] = await producer.enqueue_batch([{"n": 3}, {"n": 4}], delay_seconds=0)
+        assert [m.id for m in more] == more
         payload: dict[str, Any] = {"n": 5}
         five: int = await producer.enqueue(payload, delay_seconds=0)
         beat: datetime = await producer.heartbeat()
-        status: str = await producer.status()
+        status: WorkerStatus = await producer.status()
         me: WorkerInfo = await producer.worker()
         suspended: WorkerInfo = await producer.suspend()
         resumed: WorkerInfo = await producer.resume()
@@ -125,14 +129,15 @@ async def consumer_calls(dsn: str) -> None:
     payload: dict[str, Any] = first.payload
     attempt: int = first.read_ct
     assert payload and attempt == 1
-    vt: datetime | None = await consumer.extend_visibility(first.id, 90)
-    assert vt is not None
+    vt: datetime | None = await consumer.extend_lease(first.id, 90)
+    extended: bool = await consumer.extend_visibility(first.id, 90)
+    assert vt is not None and extended
     done: bool = await consumer.archive(first.id)
     gone: bool = await consumer.delete(batch[0].id)
-    archived: list[int] = await consumer.archive_batch([batch[1].id])
-    removed: list[int] = await consumer.delete_batch([batch[2].id])
+    archived: list[bool] = await consumer.archive_batch([batch[1].id])
+    removed: list[bool] = await consumer.delete_batch([batch[2].id])
     released: int = await consumer.release([m.id for m in batch[3:]])
-    assert done and gone and archived and removed and released >= 0
+    assert done and gone and all(archived) and all(removed) and released >= 0
     stream: AsyncGenerator[QueueMessage, None] = consumer.messages(batch_size=2, lock_seconds=30, wait=1)
     try:
         message: QueueMessage = await asyncio.wait_for(anext(stream), timeout=2)
@@ -177,7 +182,7 @@ async def worker_admin_calls(admin: Admin, dsn: str) -> None:
     worker_id = workers[-1].id
     assert worker_id == target.worker_id
     got: WorkerInfo = await admin.get_worker(worker_id)
-    status: str = await admin.worker_status(worker_id)
+    status: WorkerStatus = await admin.worker_status(worker_id)
     beat: datetime = await admin.heartbeat(worker_id)
     held: list[QueueMessage] = await admin.worker_messages(worker_id)
     wstats: WorkerStats = await admin.worker_stats("typed")
@@ -197,6 +202,41 @@ async def worker_admin_calls(admin: Admin, dsn: str) -> None:
     await target.close()
 
 
+async def compat_calls(dsn: str) -> None:
+    """The pgqrs 0.4 forms: a Config, workers built from an Admin, the 0.4 names."""
+    config: Config = Config.from_dsn(dsn)
+    config.default_lock_time_seconds = 30
+    config.default_max_batch_size = 5
+    config.max_read_ct = 3
+    config.heartbeat_interval_seconds = 15
+    config.connection_timeout_seconds = 10
+    config.max_connections = 2
+    admin = Admin(config)
+    await admin.create_queue("compat")
+    producer = Producer(admin, "compat", "compat-host", 1)
+    consumer = Consumer(config, "compat", "compat-host", 2)
+    await producer.enqueue_batch([{"n": n} for n in range(3)])
+    first: list[QueueMessage] = await consumer.dequeue_batch_with_delay(1, 30)
+    rest: list[QueueMessage] = await consumer.dequeue_batch()
+    assert await consumer.archive_batch([m.id for m in first + rest]) == [True, True, True]
+    archive: Archive = admin.get_archive()
+    worker_id = consumer.worker_id
+    assert worker_id is not None
+    by_worker: list[ArchivedMessage] = await archive.list_by_worker(worker_id, 10, 0)
+    original: int = by_worker[0].original_msg_id
+    count: int = await archive.count_by_worker(worker_id)
+    dead: int = await archive.dlq_count(3)
+    dead_list: list[ArchivedMessage] = await archive.list_dlq_messages(3, 10, 0)
+    one: int = await archive.delete(original)
+    rest_deleted: int = await archive.delete_by_worker(worker_id)
+    assert (count, dead, dead_list, one, rest_deleted) == (3, 0, [], 1, 2)
+    reclaimed: int = await admin.reclaim_messages("compat", older_than_seconds=3600.0)
+    ready: bool = (await admin.get_worker(worker_id)).status == WorkerStatus.Ready
+    assert reclaimed == 0 and ready
+    for client in (consumer, producer, admin):
+        await client.close()
+
+
 async def main(dsn: str) -> None:
     async with Admin(dsn) as admin:
         assert admin.schema == "pgqrs"
@@ -206,6 +246,7 @@ async def main(dsn: str) -> None:
         await consumer_calls(dsn)
         await table_calls(admin)
         await worker_admin_calls(admin, dsn)
+        await compat_calls(dsn)
         await admin.uninstall()
     assert pgqrs.__version__
     assert all(issubclass(e, RuntimeError) for e in ERRORS)
