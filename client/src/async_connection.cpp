@@ -248,20 +248,22 @@ std::optional<Completed> AsyncConnection::next_completed() {
             Completed c;
             c.id = pending_.front();
             pending_.pop_front();
-            const std::string prepared_sql = std::move(preparing_.front());
+            const std::string unprepared_sql = std::move(preparing_.front());
             preparing_.pop_front();
             if (current_) c.outcome = std::move(*current_);
             else c.outcome = Result{};
             current_.reset();
             if (!c.ok()) {
-                // the first request of a statement failed: the next one prepares it
-                // again (under a new name, in case the prepare itself had worked);
-                // a session that lost its statements (DISCARD ALL behind a pooler) too
-                if (!prepared_sql.empty()) prepared_.erase(prepared_sql);
+                // the prepare itself failed: the next request prepares it again; a
+                // session that lost its statements (DISCARD ALL behind a pooler) too
+                if (!unprepared_sql.empty()) prepared_.erase(unprepared_sql);
                 if (c.error().sqlstate == "26000") prepared_.clear();
             }
             return c;
         }
+        // a request's first result is its prepare's: once that worked the statement
+        // exists on the server until the session ends, whatever the execute does
+        if (st == PGRES_COMMAND_OK && !preparing_.empty()) preparing_.front().clear();
         if (!current_ || current_->index() == 0) {  // keep the first error of a request
             if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK || st == PGRES_EMPTY_QUERY) {
                 current_ = to_result(res);

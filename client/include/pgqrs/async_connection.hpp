@@ -151,7 +151,7 @@ private:
     bool broken_ = false;
     std::uint64_t next_id_ = 1;
     std::deque<std::uint64_t> pending_;        // sent, waiting for the server
-    std::deque<std::string> preparing_;        // per pending request: the SQL it prepared, or ""
+    std::deque<std::string> preparing_;        // per pending request: the SQL it prepares until that worked, or ""
     // Each SQL text is parsed and planned once per connection: its first request
     // prepares it (in the same pipeline step), later ones only bind and execute.
     std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name
