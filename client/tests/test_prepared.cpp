@@ -38,6 +38,30 @@ TEST_F(PreparedTest, FailedPreparesAreNotKept) {
     EXPECT_EQ(prepared_count(conn), before + 2);  // the CREATE TABLE and the select
 }
 
+TEST_F(PreparedTest, AFailedPrepareDoesNotDropTheOtherStatements) {
+    Connection conn(dsn());
+    const std::string add = "SELECT 1 + $1::int";
+    conn.exec(add, {"1"});
+    const long before = prepared_count(conn);
+    // the second request runs the name the first one failed to prepare
+    const std::string missing = "SELECT count(*) FROM " + unique("t_never");
+    for (int i = 0; i < kFailures; ++i) {
+        for (const auto& c : conn.exec_pipeline({{missing, {}}, {missing, {}}})) EXPECT_FALSE(c.ok());
+        EXPECT_EQ(*conn.exec(add, {"1"}).rows[0][0], "2");
+    }
+    EXPECT_EQ(prepared_count(conn), before);
+}
+
+TEST_F(PreparedTest, ASessionThatLostItsStatementsPreparesThemAgain) {
+    Connection conn(dsn());
+    const std::string add = "SELECT 1 + $1::int";
+    conn.exec(add, {"1"});
+    conn.exec("DEALLOCATE ALL");  // as a pooler's reset query would
+    EXPECT_THROW(conn.exec(add, {"1"}), Error);  // once
+    EXPECT_EQ(*conn.exec(add, {"1"}).rows[0][0], "2");
+    EXPECT_EQ(prepared_count(conn), 2);  // the sum and the count
+}
+
 TEST_F(PreparedTest, FailedCallsOfTheClientsDoNotLeakStatements) {
     const std::string missing = unique("q_never");
     Producer producer(dsn(), missing, "prepared-host", 27001);
