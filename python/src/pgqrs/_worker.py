@@ -113,6 +113,7 @@ class WorkerClient(Client):
         self._stop_heartbeats()
         self._closing = True
         self._conn.cancel_waiting()  # a waiting dequeue would hold the shutdown back
+        await self._adopt_registration()
         if self._worker is not None and self._worker.status != "stopped":
             try:
                 await asyncio.wait_for(self._transition(self._sql.json.shutdown_worker), timeout=10)
@@ -153,6 +154,19 @@ class WorkerClient(Client):
             self._worker = task.result()
         self._ensure_heartbeats()
         return self._worker.id
+
+    async def _adopt_registration(self) -> None:
+        """Takes the outcome of a registration whose callers were all cancelled
+        (it runs on, shielded), so that close() shuts that worker down too."""
+        task = self._registering
+        if self._worker is not None or task is None or task.cancelled():
+            return
+        if task.get_loop() is not asyncio.get_running_loop():
+            return
+        try:
+            self._worker = await asyncio.wait_for(asyncio.shield(task), timeout=10)
+        except (PgqrsError, asyncio.TimeoutError) as exc:
+            log.debug("pgqrs: registration of worker %s:%s failed: %s", self._hostname, self._port, exc)
 
     async def _register(self) -> WorkerInfo:
         return await self._one(
