@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ LEASE = 300  # far longer than any check below: a lost lease shows as a locked m
 # that the result is read on the next loop turn, together with any due timer.
 BLOCK = 0.5
 
-Call = Callable[[Consumer], Awaitable[object]]
+Call = Callable[[Consumer], Coroutine[Any, Any, object]]
 
 
 async def dequeue(consumer: Consumer) -> list[QueueMessage]:
@@ -45,15 +46,14 @@ async def first_of_messages(consumer: Consumer) -> list[QueueMessage]:
 CALLS = pytest.mark.parametrize("call", [dequeue, dequeue_wait, first_of_messages], ids=lambda c: c.__name__)
 
 
-async def settle(admin: Admin, consumer: Consumer, outcome: object) -> int:
+async def settle(admin: Admin, consumer: Consumer, outcome: object) -> None:
     """Archives the messages the call returned; then checks within a few seconds
-    that no message is leased any more. Returns how many were returned."""
-    returned = outcome if isinstance(outcome, list) else []
-    for message in returned:
+    that no message is leased any more."""
+    for message in outcome if isinstance(outcome, list) else []:
         assert await consumer.archive(message.id)
     for _ in range(100):
         if (await admin.queue_metrics("tasks")).locked_messages == 0:
-            return len(returned)
+            return
         await asyncio.sleep(0.05)
     metrics = await admin.queue_metrics("tasks")
     raise AssertionError(f"{metrics.locked_messages} messages stay leased after the call was cancelled")
@@ -136,7 +136,7 @@ async def test_cancel_right_after_the_rows_arrived(tasks_dsn: str, call: Call) -
             task = asyncio.ensure_future(call(consumer))
             await asyncio.sleep(0)  # the call sends its statement
             time.sleep(BLOCK)  # the server answers meanwhile
-            # turn 1: the rows are read, the task's future resolved; turn 2: cancel, before it resumes
+            # the rows are read and the task's future resolved; cancelled before it resumes
             assert await cancel_at_point(task, 1, resumable_only=True)
             assert isinstance(await outcome_of(task), asyncio.CancelledError)
             await settle(admin, consumer, None)
