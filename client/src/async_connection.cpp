@@ -110,7 +110,7 @@ bool AsyncConnection::cancel(std::string* error) {
 AsyncConnection::AsyncConnection(AsyncConnection&& o) noexcept
     : conninfo_(std::move(o.conninfo_)), conn_(std::exchange(o.conn_, nullptr)),
       connected_(std::exchange(o.connected_, false)), broken_(o.broken_), next_id_(o.next_id_),
-      pending_(std::move(o.pending_)), preparing_(std::move(o.preparing_)),
+      pending_(std::move(o.pending_)), sent_(std::move(o.sent_)),
       prepared_(std::move(o.prepared_)), next_statement_(o.next_statement_), failed_(std::move(o.failed_)), current_(std::move(o.current_)),
       cancel_(std::move(o.cancel_)) {}
 
@@ -123,7 +123,7 @@ AsyncConnection& AsyncConnection::operator=(AsyncConnection&& o) noexcept {
         broken_ = o.broken_;
         next_id_ = o.next_id_;
         pending_ = std::move(o.pending_);
-        preparing_ = std::move(o.preparing_);
+        sent_ = std::move(o.sent_);
         prepared_ = std::move(o.prepared_);
         next_statement_ = o.next_statement_;
         failed_ = std::move(o.failed_);
@@ -207,7 +207,7 @@ std::uint64_t AsyncConnection::send(const std::string& sql, const Params& params
     if (first_use) prepared_.emplace(sql, name);
     const std::uint64_t id = next_id_++;
     pending_.push_back(id);
-    preparing_.push_back(first_use ? sql : std::string());
+    sent_.push_back({sql, name, first_use});
     return id;
 }
 
@@ -248,20 +248,17 @@ std::optional<Completed> AsyncConnection::next_completed() {
             Completed c;
             c.id = pending_.front();
             pending_.pop_front();
-            const std::string prepared_sql = std::move(preparing_.front());
-            preparing_.pop_front();
+            const Sent sent = std::move(sent_.front());
+            sent_.pop_front();
             if (current_) c.outcome = std::move(*current_);
             else c.outcome = Result{};
             current_.reset();
-            if (!c.ok()) {
-                // the first request of a statement failed: the next one prepares it
-                // again (under a new name, in case the prepare itself had worked);
-                // a session that lost its statements (DISCARD ALL behind a pooler) too
-                if (!prepared_sql.empty()) prepared_.erase(prepared_sql);
-                if (c.error().sqlstate == "26000") prepared_.clear();
-            }
+            if (!c.ok()) forget_statements(sent, c.error().sqlstate);
             return c;
         }
+        // a request's first result is its prepare's: once that worked the statement
+        // exists on the server until the session ends, whatever the execute does
+        if (st == PGRES_COMMAND_OK && !sent_.empty()) sent_.front().prepares = false;
         if (!current_ || current_->index() == 0) {  // keep the first error of a request
             if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK || st == PGRES_EMPTY_QUERY) {
                 current_ = to_result(res);
@@ -278,6 +275,16 @@ std::optional<Completed> AsyncConnection::next_completed() {
         return next_completed();
     }
     return std::nullopt;
+}
+
+void AsyncConnection::forget_statements(const Sent& sent, const std::string& sqlstate) {
+    const auto known = prepared_.find(sent.sql);
+    if (known == prepared_.end() || known->second != sent.statement) return;  // already re-prepared
+    // its prepare failed: the next request prepares it again
+    if (sent.prepares) prepared_.erase(known);
+    // the session lost a statement it had (DISCARD ALL behind a pooler): it has none
+    // left; a request that ran the name of a failed prepare before it is not this
+    else if (sqlstate == "26000") prepared_.clear();
 }
 
 void AsyncConnection::close() {
@@ -304,7 +311,7 @@ void AsyncConnection::fail_all_pending(const std::string& message) {
         failed_.push_back(std::move(c));
     }
     pending_.clear();
-    preparing_.clear();
+    sent_.clear();
     current_.reset();
 }
 

@@ -27,6 +27,13 @@ Clock::time_point forget_time(int lease_seconds) {
     return Clock::now() + 2 * std::chrono::seconds(std::max(lease_seconds, 1));
 }
 
+// The ids of msgs[from..].
+std::vector<std::int64_t> ids_from(const std::vector<QueueMessage>& msgs, std::size_t from) {
+    std::vector<std::int64_t> ids;
+    for (std::size_t i = from; i < msgs.size(); ++i) ids.push_back(msgs[i].id);
+    return ids;
+}
+
 }  // namespace
 
 std::vector<QueueMessage> Consumer::dequeue(int batch_size, std::optional<int> lock_seconds,
@@ -226,37 +233,39 @@ RunStats Consumer::run(const std::function<void(const QueueMessage&)>& handler, 
                 set_waiting(false);
                 throw;
             }
-            for (std::size_t i = 0; i < msgs.size(); ++i) {
-                const QueueMessage& m = msgs[i];
-                if (stopping()) {
-                    std::vector<std::int64_t> rest;
-                    for (std::size_t k = i; k < msgs.size(); ++k) rest.push_back(msgs[k].id);
-                    stats.released += release_quietly(rest);
-                    break;
-                }
-                bool ok = true;
-                try {
-                    handler(m);
-                } catch (...) {
-                    ok = false;
-                    ++stats.failed;
-                    if (options.on_error) options.on_error(m, std::current_exception());
-                    release_quietly({m.id});
-                }
-                if (ok) {
+            std::size_t next = 0;  // msgs[next..] are leased and not settled yet
+            try {
+                for (; next < msgs.size(); ++next) {
+                    const QueueMessage& m = msgs[next];
+                    if (stopping()) break;
+                    bool ok = true;
+                    try {
+                        handler(m);
+                    } catch (...) {
+                        ok = false;
+                        ++stats.failed;
+                        if (options.on_error) options.on_error(m, std::current_exception());
+                        release_quietly({m.id});
+                    }
+                    if (!ok) continue;
                     ++stats.handled;
                     try {
                         if (archive(m.id)) ++stats.archived;
                     } catch (const CanceledError&) {
-                        if (!stopping()) throw;  // the lease ends; the message comes back
+                        if (!stopping()) throw;  // released below with the rest
                     } catch (const ConnectionError&) {
-                        // not archived: this message and the rest of the batch come
-                        // back when their leases end; the next dequeue reconnects
+                        // not archived, or the answer was lost: this message comes back
+                        // when its lease ends; the rest is released below, reconnecting
                         if (++lost > options.max_reconnects) throw;
+                        ++next;
                         break;
                     }
                 }
+            } catch (...) {
+                release_quietly(ids_from(msgs, next));  // the one it threw on included
+                throw;
             }
+            stats.released += release_quietly(ids_from(msgs, next));
         }
     } catch (...) {
         stop_requested_ = false;

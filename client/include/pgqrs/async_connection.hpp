@@ -140,9 +140,17 @@ public:
 
 private:
     struct CancelState;
+    // What one pending request asked of the server.
+    struct Sent {
+        std::string sql;        // its SQL text
+        std::string statement;  // the name of the prepared statement it runs
+        bool prepares = false;  // it prepares that statement first, not known to have worked yet
+    };
     // Replaces the cancel handle (atomically): after connecting, or nullptr on close.
     void set_cancel(PGcancel* handle);
     void fail_all_pending(const std::string& message);
+    // After a failed request: forgets the statements the server does not have.
+    void forget_statements(const Sent& sent, const std::string& sqlstate);
     void mark_broken();
 
     std::string conninfo_;
@@ -151,7 +159,7 @@ private:
     bool broken_ = false;
     std::uint64_t next_id_ = 1;
     std::deque<std::uint64_t> pending_;        // sent, waiting for the server
-    std::deque<std::string> preparing_;        // per pending request: the SQL it prepared, or ""
+    std::deque<Sent> sent_;                    // per pending request
     // Each SQL text is parsed and planned once per connection: its first request
     // prepares it (in the same pipeline step), later ones only bind and execute.
     std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name

@@ -38,7 +38,7 @@ struct RunStats {
     std::size_t handled = 0;   // messages the handler returned from
     std::size_t archived = 0;  // of those, archived (the others had lost their lease meanwhile)
     std::size_t failed = 0;    // messages the handler threw for: released for another attempt
-    std::size_t released = 0;  // leased but not handed to the handler because the loop stopped
+    std::size_t released = 0;  // leased but not handed to the handler (the loop stopped, or lost its connection)
 };
 
 class Consumer : public WorkerClient {
@@ -87,9 +87,10 @@ public:
     // stop() is called, options.stop becomes true, options.max_messages were
     // handled, or the worker is shut down (by shutdown(), close() or an admin);
     // messages leased but not yet handled are released first. A lost connection
-    // is retried (options.max_reconnects times in a row, 1 s apart); other errors
-    // propagate (messages of the batch not yet handled come back when their
-    // leases end). The handler runs on the calling thread.
+    // is retried (options.max_reconnects times in a row, 1 s apart); the rest of
+    // the batch is released on the new connection. Other errors propagate, after
+    // the messages of the batch not yet settled are released (the one whose
+    // on_error or archive threw included). The handler runs on the calling thread.
     RunStats run(const std::function<void(const QueueMessage&)>& handler, const RunOptions& options = {});
     // Makes run() return (the current call, or the next one if none runs): sets
     // the stop flag and cancels the dequeue waiting on the server, so run() returns

@@ -17,7 +17,8 @@ the cancelled statement ended and the cancel request was delivered, so a
 cancel can never hit another statement. If the statement has not ended
 ``cancel_timeout`` seconds later the connection is dropped (the next request
 reconnects). Rows a cancelled caller did not take are passed to its
-``on_abandoned`` callback (the Consumer releases such messages).
+``on_abandoned`` callback (the Consumer releases such messages), also when they
+arrived just before the cancellation, while the caller's task was not resumed yet.
 """
 
 from __future__ import annotations
@@ -108,8 +109,8 @@ class Connection:
 
         waits: the statement may wait on the server (it gets the connection to
         itself, and cancelling the caller cancels it on the server).
-        on_abandoned: called with the rows if they arrive after the caller was
-        cancelled."""
+        on_abandoned: called with the rows if the caller was cancelled before it
+        took them."""
         loop = asyncio.get_running_loop()
         self._load += 1
         try:
@@ -143,6 +144,11 @@ class Connection:
                 if waits and self._pending.get(request_id) is request:
                     request.cancel_requested = True
                     self._maybe_cancel()
+                elif not future.cancelled() and future.exception() is None:
+                    # cancelled after the rows arrived, before this task resumed
+                    columns, rows = future.result()
+                    if rows and on_abandoned is not None:
+                        _call_abandoned(on_abandoned, (columns, rows))
                 raise
         finally:
             self._load -= 1
