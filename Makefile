@@ -14,8 +14,12 @@ ifdef PGQRS_EXTENSION_BUILD
 src := $(dir $(firstword $(MAKEFILE_LIST)))
 EXTVERSION = $(shell grep default_version $(src)$(EXTENSION).control | sed -E "s/.*'(.*)'/\1/")
 
-MODULE_big = pgqrs
+# The library of this version, pgqrs-<version>.so, called by this version's SQL
+# (module_pathname in the control file), and pgqrs.so, the name to preload,
+# which loads it (loader/pgqrs.c).
+MODULE_big = pgqrs-$(EXTVERSION)
 OBJS = $(patsubst $(src)%.cpp,%.o,$(wildcard $(src)extension/*.cpp))
+MODULES = loader/pgqrs
 DATA = $(patsubst $(src)%,%,$(wildcard $(src)sql/$(EXTENSION)--*--*.sql))
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 
@@ -30,6 +34,9 @@ override autodepend = yes
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# PGXS puts objects beside their sources' paths but makes no folders for them.
+$(shell mkdir -p extension loader)
 
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(src)sql/$(EXTENSION).sql
 	mkdir -p sql && cp $< $@
@@ -65,7 +72,7 @@ check-pgxs:
 	@test -n "$(PGXS)" || { echo "$(PG_CONFIG) not found: run 'make setup' first" >&2; exit 1; }
 
 build: check-pgxs
-	mkdir -p $(EXT_BUILD_DIR)/extension
+	mkdir -p $(EXT_BUILD_DIR)
 	$(EXT_MAKE) all
 
 install-ext: build

@@ -80,6 +80,17 @@ COMMENT ON TABLE archive IS 'pgqrs messages done (archived) or dead-lettered (de
 CREATE INDEX archive_queue_archived_idx ON archive (queue_id, archived_at);
 CREATE INDEX archive_dead_idx ON archive (queue_id, id) WHERE dead_letter;
 
+-- pg_dump dumps the rows of these tables and the positions of their id
+-- sequences (CREATE EXTENSION alone leaves them empty and at 1). The install
+-- script inserts no rows, so nothing restored is inserted twice.
+SELECT pg_catalog.pg_extension_config_dump('queues', '');
+SELECT pg_catalog.pg_extension_config_dump('workers', '');
+SELECT pg_catalog.pg_extension_config_dump('messages', '');
+SELECT pg_catalog.pg_extension_config_dump('archive', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('queues', 'id')::pg_catalog.regclass, '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('workers', 'id')::pg_catalog.regclass, '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('messages', 'id')::pg_catalog.regclass, '');
+
 -- Result types ------------------------------------------------------------
 
 CREATE TYPE queue_metrics AS (
