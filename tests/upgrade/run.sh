@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# The upgrade test: pgqrs 0.1.0, built from the tag v0.1.0, is installed and
-# filled with data; then this version is installed over it, as a new package
-# would be, and the database is updated with ALTER EXTENSION pgqrs UPDATE.
+# The upgrade test: a release, built from its tag (v<version>), is installed
+# and filled with data; then this version is installed over it, as a new
+# package would be, and the database is updated with ALTER EXTENSION pgqrs
+# UPDATE:
 #
-#  1. before the update, the old functions refuse to run on the new library;
-#  2. after it, nothing is lost and everything works (check.sql);
-#  3. the updated schema equals a fresh install of this version (describe.sql,
+#  1. without a restart, the preloaded old library keeps the new one out;
+#  2. before the update, the old functions refuse to run on the new library;
+#  3. after it, nothing is lost and everything works (check.sql);
+#  4. the updated schema equals a fresh install of this version (describe.sql,
 #     a readable diff when not);
-#  4. pg_dump / pg_restore of the updated database gives the same schema and rows.
+#  5. pg_dump / pg_restore of the updated database gives the same schema and rows.
+#
+# run.sh [OLD_VERSION]: from that release; by default from every release with
+# an upgrade script to this version (sql/pgqrs--<old>--<this>.sql).
 #
 # Everything happens in a private copy of the PostgreSQL installation of
 # $PG_CONFIG (binaries, libraries, extension files) under a temporary folder,
@@ -17,8 +22,19 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 here=$repo/tests/upgrade
 pg_config=${PG_CONFIG:-pg_config}
-old_version=0.1.0
 make=${MAKE:-make}
+new_version=$(sed -nE "s/^default_version = '(.*)'/\1/p" "$repo/pgqrs.control")
+
+if [ $# -eq 0 ]; then
+    for script in "$repo"/sql/pgqrs--*--"$new_version".sql; do
+        from=${script##*/pgqrs--}
+        "$0" "${from%%--*}"
+    done
+    exit
+fi
+old_version=$1
+git -C "$repo" rev-parse --verify --quiet "v$old_version^{commit}" >/dev/null ||
+    { echo "upgrade: no tag v$old_version for the release $old_version" >&2; exit 1; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pgqrs-upgrade.XXXXXX")
 chmod 755 "$tmp"
@@ -73,20 +89,36 @@ psql_as pgqrs_upgrade_owner updated -c 'CREATE EXTENSION pgqrs'
 [ "$(psql_as postgres updated -Atc 'SELECT pgqrs.version()')" = "$old_version" ]
 psql_as pgqrs_upgrade_owner updated -f "$here/fill.sql" >/dev/null
 
-step "installing this version over it and restarting the server"
+step "installing this version over it"
 "$make" -s -C "$repo" install-ext PG_CONFIG="$pg_config" DESTDIR="$root" >"$tmp/new-build.log" 2>&1 ||
     { cat "$tmp/new-build.log"; exit 1; }
+step "without a restart, the preloaded $old_version library keeps the $new_version one out"
+if out=$(psql_as pgqrs_upgrade_owner updated -c 'ALTER EXTENSION pgqrs UPDATE' 2>&1); then
+    echo "upgrade: the update ran with the $old_version library loaded" >&2
+    exit 1
+fi
+grep -q "pgqrs library $new_version cannot load: another version of pgqrs is loaded" <<<"$out" ||
+    { echo "upgrade: unclear error for an update without a restart: $out" >&2; exit 1; }
 "$repo/scripts/pgtmp.sh" restart "$cluster"
-new_version=$(sed -nE "s/^default_version = '(.*)'/\1/p" "$repo/pgqrs.control")
 
 step "before the update, the $old_version functions refuse to run on the $new_version library"
 if out=$(psql_as pgqrs_upgrade_owner updated -c 'SELECT * FROM pgqrs.list_queues()' 2>&1); then
     echo "upgrade: the $old_version functions ran on the $new_version library: $out" >&2
     exit 1
 fi
-grep -q "version $old_version, the installed pgqrs library is version $new_version" <<<"$out" &&
-    grep -q 'ALTER EXTENSION pgqrs UPDATE' <<<"$out" ||
-    { echo "upgrade: unclear error before the update: $out" >&2; exit 1; }
+# 0.1.0's functions reach the loader, which says what to do; later ones name
+# the library of their version, which is gone
+if [ "$old_version" = 0.1.0 ]; then
+    expected="version 0.1.0, the installed pgqrs library is version $new_version.*ALTER EXTENSION pgqrs UPDATE"
+else
+    expected="could not access file \"\\\$libdir/pgqrs-$old_version\""
+fi
+grep -qz -- "$expected" <<<"$out" || { echo "upgrade: unclear error before the update: $out" >&2; exit 1; }
+if [ "$old_version" = 0.1.0 ]; then
+    missing=$(comm -23 <(git -C "$repo" show v0.1.0:sql/pgqrs.sql | grep -o "'pgqrs_[a-z_]*'" | tr -d "'" | sort -u) \
+                       <(nm -D --defined-only "$root$("$pg_config" --pkglibdir)/pgqrs.so" | awk '{print $3}' | sort -u))
+    [ -z "$missing" ] || { echo "upgrade: loader/pgqrs.c lacks the 0.1.0 functions: $missing" >&2; exit 1; }
+fi
 
 step "ALTER EXTENSION pgqrs UPDATE, then checking the data and that everything works"
 psql_as pgqrs_upgrade_owner updated -c 'ALTER EXTENSION pgqrs UPDATE'

@@ -37,7 +37,7 @@ from .types import (
     WorkerStats,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Admin",
