@@ -10,8 +10,10 @@ work=$repo/build/deb
 version=$(cd "$repo" && dpkg-parsechangelog -S Version)
 src=$work/pgqrs-${version%-*}
 
-# debian/rules is a make of its own: nothing of a calling make may reach it
-unset MAKEFLAGS MFLAGS MAKELEVEL
+# debian/rules is a make of its own: nothing of a calling make may reach it;
+# and the build's test cluster (pg_virtualenv) must not take the port of a
+# server named in PGPORT (make test exports it)
+unset MAKEFLAGS MFLAGS MAKELEVEL PGPORT PGHOST PGUSER PGDATABASE
 
 rm -rf "$work"
 mkdir -p "$src" "$out"

@@ -19,13 +19,14 @@ extdir=/usr/share/postgresql/$major/extension
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pgqrs-deb.XXXXXX")
 chmod 755 "$tmp"
 mkdir "$tmp/saved"
+status() { dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || true; }
 pgqrs_files() { find "$libdir" "$extdir" -maxdepth 1 -name 'pgqrs*' | sort; }
 
 cleanup() {
     for cluster in "$tmp/plain" "$tmp/preloaded"; do
         PG_BINDIR=$bindir "$repo/scripts/pgtmp.sh" stop "$cluster" >/dev/null 2>&1 || true
     done
-    if dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null | grep -q .; then
+    if [ "$(status)" != "" ] && [ "$(status)" != not-installed ]; then
         DEBIAN_FRONTEND=noninteractive apt-get purge -y -q "$package" >/dev/null 2>&1 || true
     fi
     if [ -n "$(ls -A "$tmp/saved")" ]; then
@@ -36,7 +37,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null | grep -q installed; then
+if [ "$(status)" = installed ]; then
     echo "deb: $package is installed already; not touching it" >&2
     exit 1
 fi
