@@ -13,7 +13,7 @@ debian_packages=(
     g++ make cmake ninja-build pkg-config
     googletest libgtest-dev nlohmann-json3-dev libcli11-dev
     postgresql-15-pgq3
-    postgresql-server-dev-all debhelper fakeroot dpkg-dev
+    postgresql-server-dev-all debhelper fakeroot dpkg-dev unzip
 )
 
 # --- Debian packages -------------------------------------------------------
