@@ -49,7 +49,7 @@ done
 echo "deb: apt-get install $(basename "$deb")"
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$deb" >"$tmp/install.log" 2>&1 ||
     { cat "$tmp/install.log"; exit 1; }
-dpkg -L "$package" | grep -q "^$libdir/pgqrs.so$"
+grep -qx "$libdir/pgqrs.so" <<<"$(dpkg -L "$package")" || { echo "deb: $package has no pgqrs.so" >&2; exit 1; }
 
 check_cluster() {  # check_cluster NAME PRELOAD
     local cluster=$tmp/$1 dsn

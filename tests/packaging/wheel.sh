@@ -30,7 +30,9 @@ for wheel in "$dist"/*.whl; do
     name=$(basename "$wheel")
     tag=${name##*-}
     tag=${tag%.whl}
-    unzip -l "$wheel" | grep -q '\.libs/libpq-[0-9a-f]*\.so' ||
+    # a listing first: grep -q ending a pipe early would fail it (pipefail)
+    files=$(unzip -Z1 "$wheel")
+    grep -q '\.libs/libpq-[0-9a-f]*\.so' <<<"$files" ||
         { echo "wheel: $name carries no libpq" >&2; exit 1; }
     report=$("$tools/auditwheel" show "$wheel" | tr -s ' \n' '  ')
     grep -q "is consistent with the following platform tag: \"$tag\"" <<<"$report" ||
