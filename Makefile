@@ -14,8 +14,12 @@ ifdef PGQRS_EXTENSION_BUILD
 src := $(dir $(firstword $(MAKEFILE_LIST)))
 EXTVERSION = $(shell grep default_version $(src)$(EXTENSION).control | sed -E "s/.*'(.*)'/\1/")
 
-MODULE_big = pgqrs
+# The library of this version, pgqrs-<version>.so, called by this version's SQL
+# (module_pathname in the control file), and pgqrs.so, the name to preload,
+# which loads it (loader/pgqrs.c).
+MODULE_big = pgqrs-$(EXTVERSION)
 OBJS = $(patsubst $(src)%.cpp,%.o,$(wildcard $(src)extension/*.cpp))
+MODULES = loader/pgqrs
 DATA = $(patsubst $(src)%,%,$(wildcard $(src)sql/$(EXTENSION)--*--*.sql))
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 
@@ -30,6 +34,9 @@ override autodepend = yes
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# PGXS puts objects beside their sources' paths but makes no folders for them.
+$(shell mkdir -p extension loader)
 
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(src)sql/$(EXTENSION).sql
 	mkdir -p sql && cp $< $@
@@ -51,11 +58,15 @@ EXT_MAKE = $(MAKE) --no-print-directory -C $(EXT_BUILD_DIR) -f $(CURDIR)/Makefil
 # bench-sql    pgbench: pgqrs vs bare SQL on the same tables (BENCH_SECONDS per cell)
 # bench        every scenario, layer and peer (bench/run.py), bench-quick a short run
 # reliability  the short reliability suites, reliability-long the long ones
+# wheel        the Python sdist and manylinux wheels for CPython 3.11-3.13 in dist/python
+# deb          the Debian package postgresql-15-pgqrs_<version>_amd64.deb in dist/
+# dist         the PGXN zip dist/pgqrs-<version>.zip, from git archive of HEAD
+# test-packaging  the upgrade from 0.1.0, the wheels, the Debian package and the PGXN zip
 #
 # The targets that chain steps call $(MAKE) again for each one, so that a fresh
 # machine (no pg_config yet, hence no PGXS above) gets through `setup` first.
 
-.PHONY: setup check-pgxs build install-ext all install clean test test-regress test-isolation test-client test-python reliability reliability-long demo bench bench-quick bench-sql
+.PHONY: setup check-pgxs build install-ext all install clean test test-regress test-isolation test-client test-python reliability reliability-long demo bench bench-quick bench-sql wheel deb dist test-packaging test-upgrade
 
 setup:
 	scripts/setup.sh
@@ -65,7 +76,7 @@ check-pgxs:
 	@test -n "$(PGXS)" || { echo "$(PG_CONFIG) not found: run 'make setup' first" >&2; exit 1; }
 
 build: check-pgxs
-	mkdir -p $(EXT_BUILD_DIR)/extension
+	mkdir -p $(EXT_BUILD_DIR)
 	$(EXT_MAKE) all
 
 install-ext: build
@@ -108,6 +119,37 @@ reliability:
 
 reliability-long:
 	PGQRS_RELIABILITY_MODE=long .venv/bin/pytest -s -rxX tests/reliability
+
+# --- Packages -----------------------------------------------------------------
+VERSION = $(shell sed -nE "s/^default_version = '(.*)'/\1/p" $(EXTENSION).control)
+PGXN_META = $(shell command -v pgxn_meta || echo $(HOME)/.cargo/bin/pgxn_meta)
+
+wheel:
+	scripts/wheel.sh
+
+deb:
+	scripts/deb.sh
+
+dist:
+	mkdir -p dist
+	git archive --format zip --prefix=$(EXTENSION)-$(VERSION)/ --output dist/$(EXTENSION)-$(VERSION).zip HEAD
+	$(PGXN_META) META.json
+
+# 0.1.0 -> this version in a private copy of the PostgreSQL of $(PG_CONFIG)
+test-upgrade:
+	PG_CONFIG=$(PG_CONFIG) tests/upgrade/run.sh
+
+# Run by scripts/test.sh after `make install-ext`: the wheels' example needs
+# the extension on the server; the Debian package goes into the system's
+# PostgreSQL and is purged again (tests/packaging/deb.sh).
+test-packaging:
+	$(MAKE) test-upgrade
+	$(MAKE) wheel
+	tests/packaging/wheel.sh
+	$(MAKE) deb
+	tests/packaging/deb.sh
+	$(MAKE) dist
+	PG_CONFIG=$(PG_CONFIG) tests/packaging/dist.sh
 
 # Benchmarks (bench/run.py): S1-S5 at the SQL, C++ and Python layers beside the
 # limit, PgQ and pgqrs from PyPI, written to bench/results/ (REPORT.md, plots).

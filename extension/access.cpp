@@ -13,9 +13,9 @@ namespace pgqrs {
 // The grant rows of kinds $2 (text[]) that apply to role $1 (directly, through
 // membership, or to PUBLIC, role_id 0); a dropped role's rows match nobody.
 #define GRANTS_OF_CALLER                                                              \
-    "FROM @.grants g WHERE g.access = ANY ($2) AND CASE WHEN g.role_id = 0 THEN true " \
-    "  WHEN NOT EXISTS (SELECT FROM pg_roles r WHERE r.oid = g.role_id) THEN false "    \
-    "  ELSE pg_has_role($1, g.role_id, 'USAGE') END"
+    "FROM @.grants g WHERE g.access = ANY ($2) AND CASE WHEN g.role_id::oid = 0 THEN true " \
+    "  WHEN NOT EXISTS (SELECT FROM pg_roles r WHERE r.oid = g.role_id::oid) THEN false "  \
+    "  ELSE pg_has_role($1, g.role_id::oid, 'USAGE') END"
 
 static Statement select_queue_grants = {
     "SELECT count(*) FILTER (WHERE g.queue_id IS NULL OR g.queue_id = q.id OR q.id IS NULL) AS allowed "

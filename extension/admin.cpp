@@ -22,7 +22,7 @@ static const char *const expected_columns[] = {
     "archive.read_ct:integer", "archive.dequeued_at:timestamp with time zone",
     "archive.producer_worker_id:bigint", "archive.consumer_worker_id:bigint",
     "archive.archived_at:timestamp with time zone", "archive.dead_letter:boolean",
-    "grants.role_id:oid", "grants.access:text", "grants.queue_id:bigint",
+    "grants.role_id:regrole", "grants.access:text", "grants.queue_id:bigint",
     "grants.granted_at:timestamp with time zone",
 };
 

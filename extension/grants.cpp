@@ -33,17 +33,17 @@ static const char *const access_kinds[] = {"producer", "consumer", "monitor", "a
 
 static Statement insert_grant = {
     "INSERT INTO @.grants (role_id, access, queue_id) "
-    "SELECT $1, $2, (SELECT id FROM @.queues WHERE queue_name = $3) "
+    "SELECT $1::regrole, $2, (SELECT id FROM @.queues WHERE queue_name = $3) "
     "ON CONFLICT DO NOTHING",
     3, {OIDOID, TEXTOID, TEXTOID}};
 
 static Statement delete_grants = {
-    "DELETE FROM @.grants WHERE role_id = $1 AND access = $2 "
+    "DELETE FROM @.grants WHERE role_id::oid = $1 AND access = $2 "
     "  AND ($3::text IS NULL OR queue_id = (SELECT id FROM @.queues WHERE queue_name = $3))",
     3, {OIDOID, TEXTOID, TEXTOID}};
 
 static Statement select_role_kinds = {
-    "SELECT DISTINCT access FROM @.grants WHERE role_id = $1", 1, {OIDOID}};
+    "SELECT DISTINCT access FROM @.grants WHERE role_id::oid = $1", 1, {OIDOID}};
 
 static Statement select_queue_exists = {
     "SELECT EXISTS (SELECT FROM @.queues WHERE queue_name = $1) AS found", 1, {TEXTOID}};

@@ -10,6 +10,15 @@ void _PG_init(void);
 
 void _PG_init(void)
 {
+    // The library of another version runs in this process already (a new
+    // version was installed without a restart): say so, not "redefine parameter".
+    int flags = GetConfigOptionFlags("pgqrs.max_payload_bytes", true);
+    if (flags != 0 && (flags & GUC_CUSTOM_PLACEHOLDER) == 0)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("pgqrs library %s cannot load: another version of pgqrs is loaded in this process",
+                               PGQRS_VERSION),
+                        errhint("Restart the server after installing a new version of pgqrs "
+                                "(reconnecting is enough when pgqrs is not preloaded).")));
     DefineCustomIntVariable("pgqrs.max_payload_bytes",
                             "Largest message payload pgqrs accepts, in bytes.",
                             "Measured as the size of the jsonb value.",

@@ -13,6 +13,7 @@ debian_packages=(
     g++ make cmake ninja-build pkg-config
     googletest libgtest-dev nlohmann-json3-dev libcli11-dev
     postgresql-15-pgq3
+    postgresql-server-dev-all debhelper fakeroot dpkg-dev unzip
 )
 
 # --- Debian packages -------------------------------------------------------
@@ -30,6 +31,15 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
     echo "setup: Debian packages present"
+fi
+
+# --- PGXN META.json validator (make dist) ----------------------------------
+# pgxn_meta is PGXN's own validator of the meta spec, published as a crate.
+if command -v pgxn_meta >/dev/null 2>&1 || [ -x "$HOME/.cargo/bin/pgxn_meta" ]; then
+    echo "setup: pgxn_meta present"
+else
+    echo "setup: installing pgxn_meta (cargo)"
+    cargo install --quiet --locked pgxn_meta
 fi
 
 # --- Python virtual environment ---------------------------------------------

@@ -6,7 +6,9 @@
 # Suites: pg_regress (regress/sql), isolation (regress/specs), the C++ client
 # (`make test-client`, when client/CMakeLists.txt exists) and the Python
 # package (`make test-python`, when python/pyproject.toml exists), then the
-# short reliability suites (`make reliability`, their own servers). They see the
+# short reliability suites (`make reliability`, their own servers), then the
+# packages (`make test-packaging`: the upgrade from 0.1.0, the wheels, the
+# Debian package, the PGXN zip; their own servers). They see the
 # server as PGQRS_DSN (and PGHOST / PGPORT / PGUSER / PGDATABASE).
 # Outputs go to build/test/ (results, regression.diffs, a copy of the server log).
 set -euo pipefail
@@ -66,6 +68,7 @@ suite isolation scripts/regress.sh isolation "$out/isolation"
 component client client/CMakeLists.txt test-client
 component python python/pyproject.toml test-python
 suite reliability "$make" --no-print-directory reliability
+suite packaging "$make" --no-print-directory test-packaging
 suite server-log scripts/check-server-log.sh "$cluster/server.log"
 
 echo

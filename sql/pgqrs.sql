@@ -128,14 +128,26 @@ CREATE INDEX archive_queue_archived_idx ON archive (queue_id, archived_at);
 CREATE INDEX archive_dead_idx ON archive (queue_id, id) WHERE dead_letter;
 
 CREATE TABLE grants (
-    role_id     oid NOT NULL,
+    role_id     regrole NOT NULL,
     access      text NOT NULL
                 CHECK (access OPERATOR(pg_catalog.=) ANY (ARRAY['producer', 'consumer', 'monitor', 'admin'])),
     queue_id    bigint REFERENCES queues (id) ON DELETE CASCADE,
     granted_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
     UNIQUE NULLS NOT DISTINCT (role_id, access, queue_id)
 );
-COMMENT ON TABLE grants IS 'pgqrs access of roles (role_id 0: PUBLIC) to every queue (queue_id NULL) or one; change through grant_access and revoke_access';
+COMMENT ON TABLE grants IS 'pgqrs access of roles (role_id 0, shown as -: PUBLIC) to every queue (queue_id NULL) or one; change through grant_access and revoke_access';
+
+-- pg_dump dumps the rows of these tables and the positions of their id
+-- sequences (CREATE EXTENSION alone leaves them empty and at 1). The install
+-- script inserts no rows, so nothing restored is inserted twice.
+SELECT pg_catalog.pg_extension_config_dump('queues', '');
+SELECT pg_catalog.pg_extension_config_dump('workers', '');
+SELECT pg_catalog.pg_extension_config_dump('messages', '');
+SELECT pg_catalog.pg_extension_config_dump('archive', '');
+SELECT pg_catalog.pg_extension_config_dump('grants', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('queues', 'id')::pg_catalog.regclass, '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('workers', 'id')::pg_catalog.regclass, '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('messages', 'id')::pg_catalog.regclass, '');
 
 -- Result types ------------------------------------------------------------
 
@@ -400,6 +412,13 @@ BEGIN
         EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE %s TO %s', object,
                                   $n$@extowner@$n$);
         EXECUTE pg_catalog.format('GRANT SELECT ON TABLE %s TO %s WITH GRANT OPTION', object,
+                                  $n$@extowner@$n$);
+    END LOOP;
+    -- the id sequences: pg_dump reads and pg_restore sets their positions
+    FOR object IN SELECT c.oid::pg_catalog.regclass::pg_catalog.text FROM pg_catalog.pg_class c
+                  WHERE c.relnamespace OPERATOR(pg_catalog.=) pg_catalog.to_regnamespace(pg_catalog.quote_ident(pg_catalog.current_schema()))
+                    AND c.relkind OPERATOR(pg_catalog.=) 'S' LOOP
+        EXECUTE pg_catalog.format('GRANT SELECT, UPDATE, USAGE ON SEQUENCE %s TO %s', object,
                                   $n$@extowner@$n$);
     END LOOP;
     FOR object IN SELECT p.oid::pg_catalog.regprocedure::pg_catalog.text FROM pg_catalog.pg_proc p

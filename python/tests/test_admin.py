@@ -22,7 +22,7 @@ async def test_install_is_idempotent_and_verifies(dsn: str) -> None:
         await admin.install()
         await admin.install()
         await admin.verify()
-        assert await admin.version() == "0.1.0"
+        assert await admin.version() == "0.2.0"
 
 
 async def test_uninstall_removes_schema(dsn: str) -> None:
@@ -98,7 +98,7 @@ async def test_metrics(admin: Admin, installed_dsn: str) -> None:
     assert set(everything) == {"a", "b"} and everything["b"].total_messages == 0
     stats = await admin.system_stats()
     assert stats.total_queues == 2 and stats.total_messages == 4
-    assert stats.schema_version == "0.1.0"
+    assert stats.schema_version == "0.2.0"
 
 
 async def test_dead_letters_and_replay(admin: Admin, installed_dsn: str) -> None:

@@ -40,7 +40,7 @@ from .types import (
     WorkerStatus,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Admin",
