@@ -24,7 +24,7 @@ DATA = $(patsubst $(src)%,%,$(wildcard $(src)sql/$(EXTENSION)--*--*.sql))
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 PG_CPPFLAGS = -I$(src)extension -DPGQRS_VERSION=\"$(EXTVERSION)\"
-PG_CXXFLAGS = -std=c++17 -Wno-register -Wno-missing-field-initializers
+PG_CXXFLAGS = -std=c++17 -Wno-register -Wno-missing-field-initializers -Werror=return-type
 SHLIB_LINK = -lstdc++
 
 # C++ sources are not compiled to LLVM bitcode (no clang needed, no JIT inlining).
@@ -40,6 +40,9 @@ $(shell mkdir -p extension loader)
 
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(src)sql/$(EXTENSION).sql
 	mkdir -p sql && cp $< $@
+
+# the version is compiled in (PGQRS_VERSION): a new one rebuilds every object
+$(OBJS) loader/pgqrs.o: $(src)$(EXTENSION).control
 
 else
 # --- Everything else, from the top level -------------------------------------

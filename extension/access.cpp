@@ -18,7 +18,7 @@ namespace pgqrs {
     "  ELSE pg_has_role($1, g.role_id::oid, 'USAGE') END"
 
 static Statement select_queue_grants = {
-    "SELECT count(*) FILTER (WHERE g.queue_id IS NULL OR g.queue_id = q.id OR q.id IS NULL) AS allowed "
+    "SELECT count(*) FILTER (WHERE g.queue_id IS NULL OR g.queue_id = q.id) AS allowed "
     "FROM (SELECT (SELECT id FROM @.queues WHERE queue_name = $3) AS id) q, LATERAL (SELECT g.queue_id "
     GRANTS_OF_CALLER ") g",
     3, {OIDOID, TEXTARRAYOID, TEXTOID}};
@@ -64,7 +64,7 @@ static Datum kinds_giving(Access access)
 
 Oid caller_role()
 {
-    return GetOuterUserId();
+    return caller();
 }
 
 static Oid extension_owner(FunctionCallInfo fcinfo)

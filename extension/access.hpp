@@ -2,10 +2,11 @@
 // first gate, given by grant_access; these checks are the second): queue-level
 // grants, and worker rows that only the role that registered them may drive.
 //
-// The caller is the role of the session (SET ROLE included), not the owner the
-// SECURITY DEFINER function runs as. Superusers and members of the extension
-// owner's role pass every check without a lookup; other roles are looked up
-// in the grants table (one indexed query per call).
+// The caller is the role that called the function, the one PostgreSQL checked
+// EXECUTE against (spi.hpp, begin_call), not the owner the function runs as.
+// Superusers and members of the extension owner's role pass every check
+// without a lookup; other roles are looked up in the grants table (one
+// indexed query per call).
 #pragma once
 
 #include "spi.hpp"
@@ -22,7 +23,8 @@ Oid caller_role();
 bool caller_is_admin(FunctionCallInfo fcinfo);
 
 // Raises 42501 unless the caller may act as `access` on the queue of that
-// name (an unknown queue passes here and fails later with P0002).
+// name. An unknown queue passes only an every-queue grant (P0002 follows
+// later); a role granted some queues learns nothing of the others.
 void require_queue_access(FunctionCallInfo fcinfo, Access access, Datum queue_name);
 
 // Raises 42501 unless the caller may act as `access` on every queue.

@@ -69,7 +69,7 @@ static Datum text_array(const char *const (&items)[N])
 PGQRS_FUNCTION(verify)
 {
     Oid schema = get_func_namespace(fcinfo->flinfo->fn_oid);
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     Datum args[4] = {ObjectIdGetDatum(schema), text_array(expected_columns),
                      text_array(expected_indexes), text_array(expected_functions)};
     Rows damage = exec(find_damage, args, "    ");
@@ -79,7 +79,7 @@ PGQRS_FUNCTION(verify)
                                get_namespace_name(schema),
                                TextDatumGetCString(value(damage, 0, "damage", TEXTOID))),
                         errhint("Reinstall the extension: DROP EXTENSION pgqrs; CREATE EXTENSION pgqrs.")));
-    end_call();
+    end_call(call);
     PG_RETURN_VOID();
 }
 

@@ -27,6 +27,20 @@ static bool is_queue_name_char(char c)
            c == '_' || c == '-' || c == '.';
 }
 
+const char *printable(const char *chars, int length)
+{
+    StringInfoData text;
+    initStringInfo(&text);
+    for (int i = 0; i < length; i++) {
+        unsigned char c = static_cast<unsigned char>(chars[i]);
+        if (c < 0x20 || c == 0x7f || c == '\\')
+            appendStringInfo(&text, "\\x%02x", c);
+        else
+            appendStringInfoChar(&text, static_cast<char>(c));
+    }
+    return text.data;
+}
+
 Datum queue_name(FunctionCallInfo fcinfo, int n)
 {
     Datum value = required(fcinfo, n, "queue_name");
@@ -38,20 +52,10 @@ Datum queue_name(FunctionCallInfo fcinfo, int n)
     for (int i = 0; valid && i < length; i++)
         valid = is_queue_name_char(chars[i]);
     if (!valid) {
-        // at most 64 bytes of the name, cut on a character boundary, with
-        // control characters and backslashes escaped so the message is one clean line
         int shown = pg_mbcliplen(chars, length, 64);
-        StringInfoData quoted;
-        initStringInfo(&quoted);
-        for (int i = 0; i < shown; i++) {
-            unsigned char c = static_cast<unsigned char>(chars[i]);
-            if (c < 0x20 || c == 0x7f || c == '\\')
-                appendStringInfo(&quoted, "\\x%02x", c);
-            else
-                appendStringInfoChar(&quoted, static_cast<char>(c));
-        }
         ereport(ERROR, (errcode(ERRCODE_INVALID_NAME),
-                        errmsg("invalid queue name \"%s\"%s", quoted.data, shown < length ? "..." : ""),
+                        errmsg("invalid queue name \"%s\"%s", printable(chars, shown),
+                               shown < length ? "..." : ""),
                         errdetail("A queue name is 1 to %d letters, digits, '_', '-' or '.'.",
                                   max_queue_name_length)));
     }

@@ -21,6 +21,11 @@ Datum required(FunctionCallInfo fcinfo, int n, const char *name);
 // Integer argument n, not NULL and within [min, max].
 int32 required_int(FunctionCallInfo fcinfo, int n, const char *name, int32 min, int32 max);
 
+// chars (length bytes) for an error message: control characters and
+// backslashes written \xNN, so a message stays one clean line. Quote at most
+// a character-aligned prefix (pg_mbcliplen) of what the user gave.
+const char *printable(const char *chars, int length);
+
 // Argument n as a valid queue name: letters, digits, '_', '-', '.', 1 to 128 long.
 Datum queue_name(FunctionCallInfo fcinfo, int n);
 

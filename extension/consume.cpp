@@ -11,49 +11,63 @@
 
 using namespace pgqrs;
 
+// A caller that is not an admin ($N: its role; NULL for admins) may finish
+// without a worker id only messages that no worker of another role holds.
+#define NOT_ANOTHER_ROLES_LEASE(role)                                                     \
+    "AND (" role "::oid IS NULL OR m.consumer_worker_id IS NULL OR EXISTS (SELECT FROM " \
+    "@.workers w WHERE w.id = m.consumer_worker_id AND (w.registered_by IS NULL OR "    \
+    "pg_has_role(" role ", w.registered_by::oid, 'USAGE')))) "
+
 static Statement archive_messages = {
     "WITH done AS (DELETE FROM @.messages m "
     "    USING unnest($1::bigint[], $3::int[]) AS x(id, attempt) "
     "    WHERE m.id = x.id AND ($2 IS NULL OR m.consumer_worker_id = $2) "
     "      AND (x.attempt IS NULL OR m.read_ct = x.attempt) "
-    "      AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) RETURNING m.*) "
+    "      AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
+    "    RETURNING m.*) "
     "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
     "  producer_worker_id, consumer_worker_id) "
     "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
     "  producer_worker_id, consumer_worker_id FROM done RETURNING id",
-    4, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID}};
+    5, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, OIDOID}};
 
 static Statement delete_messages = {
     "DELETE FROM @.messages m USING unnest($1::bigint[], $3::int[]) AS x(id, attempt) "
     "WHERE m.id = x.id AND ($2 IS NULL OR m.consumer_worker_id = $2) "
     "  AND (x.attempt IS NULL OR m.read_ct = x.attempt) "
-    "  AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) RETURNING m.id",
-    4, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID}};
+    "  AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
+    "RETURNING m.id",
+    5, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, OIDOID}};
 
 // The single-message forms: the same conditions on one id, without arrays.
 static Statement archive_message = {
-    "WITH done AS (DELETE FROM @.messages WHERE id = $1 "
-    "    AND ($2::bigint IS NULL OR consumer_worker_id = $2) "
-    "    AND ($3::int IS NULL OR read_ct = $3) "
-    "    AND ($4::bigint[] IS NULL OR queue_id = ANY ($4)) RETURNING *) "
+    "WITH done AS (DELETE FROM @.messages m WHERE m.id = $1 "
+    "    AND ($2::bigint IS NULL OR m.consumer_worker_id = $2) "
+    "    AND ($3::int IS NULL OR m.read_ct = $3) "
+    "    AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
+    "    RETURNING m.*) "
     "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
     "  producer_worker_id, consumer_worker_id) "
     "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
     "  producer_worker_id, consumer_worker_id FROM done RETURNING id",
-    4, {INT8OID, INT8OID, INT4OID, INT8ARRAYOID}};
+    5, {INT8OID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID}};
 
 static Statement delete_message = {
-    "DELETE FROM @.messages WHERE id = $1 AND ($2::bigint IS NULL OR consumer_worker_id = $2) "
-    "  AND ($3::int IS NULL OR read_ct = $3) "
-    "  AND ($4::bigint[] IS NULL OR queue_id = ANY ($4)) RETURNING id",
-    4, {INT8OID, INT8OID, INT4OID, INT8ARRAYOID}};
+    "DELETE FROM @.messages m WHERE m.id = $1 AND ($2::bigint IS NULL OR m.consumer_worker_id = $2) "
+    "  AND ($3::int IS NULL OR m.read_ct = $3) "
+    "  AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
+    "RETURNING m.id",
+    5, {INT8OID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID}};
 
+// A lease that nobody holds any more (released, or ended and never held by a
+// worker) is not extended: that would hide a message nobody works on.
 static Statement extend_lease = {
-    "UPDATE @.messages SET vt = $2 WHERE id = $1 AND dequeued_at IS NOT NULL "
-    "  AND ($3 IS NULL OR consumer_worker_id = $3) AND ($4 IS NULL OR read_ct = $4) "
-    "  AND ($5::bigint[] IS NULL OR queue_id = ANY ($5)) "
-    "RETURNING vt",
-    5, {INT8OID, TIMESTAMPTZOID, INT8OID, INT4OID, INT8ARRAYOID}};
+    "UPDATE @.messages m SET vt = $2 WHERE m.id = $1 AND m.dequeued_at IS NOT NULL "
+    "  AND (m.consumer_worker_id IS NOT NULL OR m.vt > $7) "
+    "  AND ($3 IS NULL OR m.consumer_worker_id = $3) AND ($4 IS NULL OR m.read_ct = $4) "
+    "  AND ($5::bigint[] IS NULL OR m.queue_id = ANY ($5)) " NOT_ANOTHER_ROLES_LEASE("$6")
+    "RETURNING m.vt",
+    7, {INT8OID, TIMESTAMPTZOID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID, TIMESTAMPTZOID}};
 
 static Statement release_leases = {
     "UPDATE @.messages m SET vt = $5, consumer_worker_id = NULL "
@@ -61,8 +75,8 @@ static Statement release_leases = {
     "WHERE m.id = x.id AND m.dequeued_at IS NOT NULL AND m.vt > $5 "
     "  AND ($2 IS NULL OR m.consumer_worker_id = $2) "
     "  AND (x.attempt IS NULL OR m.read_ct = x.attempt) "
-    "  AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4))",
-    5, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID}};
+    "  AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$6"),
+    6, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID, OIDOID}};
 
 // The arguments of a batch call: msg_ids, worker_id, attempts (same length as msg_ids).
 static int batch_args(FunctionCallInfo fcinfo, Datum *args, char *nulls)
@@ -81,13 +95,18 @@ static int batch_args(FunctionCallInfo fcinfo, Datum *args, char *nulls)
     return count;
 }
 
-// What a consumer may touch, into args[n] / nulls[n]: the queues it was
-// granted (NULL for all), and only its own worker's leases when it names one.
-static void consumer_scope(FunctionCallInfo fcinfo, int worker_arg, Datum *args, char *nulls, int n)
+// What a consumer may touch, into the statement's arguments: the queues it was
+// granted (NULL for all), its role (NULL for an admin), and only its own
+// worker's leases when it names one.
+static void consumer_scope(FunctionCallInfo fcinfo, int worker_arg, Datum *args, char *nulls,
+                           int queues_at, int role_at)
 {
     bool all;
-    args[n] = allowed_queues(fcinfo, Access::consumer, &all);
-    nulls[n] = all ? 'n' : ' ';
+    args[queues_at] = allowed_queues(fcinfo, Access::consumer, &all);
+    nulls[queues_at] = all ? 'n' : ' ';
+    bool admin = caller_is_admin(fcinfo);
+    args[role_at] = ObjectIdGetDatum(caller_role());
+    nulls[role_at] = admin ? 'n' : ' ';
     if (!PG_ARGISNULL(worker_arg))
         require_worker_owner(fcinfo, PG_GETARG_INT64(worker_arg));
 }
@@ -102,30 +121,30 @@ static void check_worker_known(FunctionCallInfo fcinfo, int worker_arg, uint64 d
 
 static Datum finish_single(FunctionCallInfo fcinfo, Statement &st)
 {
-    Datum args[4] = {required(fcinfo, 0, "msg_id"), PG_GETARG_DATUM(1), PG_GETARG_DATUM(2)};
-    char nulls[5] = "    ";
+    Datum args[5] = {required(fcinfo, 0, "msg_id"), PG_GETARG_DATUM(1), PG_GETARG_DATUM(2)};
+    char nulls[6] = "     ";
     nulls[1] = PG_ARGISNULL(1) ? 'n' : ' ';
     nulls[2] = PG_ARGISNULL(2) ? 'n' : ' ';
-    begin_call(fcinfo);
-    consumer_scope(fcinfo, 1, args, nulls, 3);
+    CallScope call = begin_call(fcinfo);
+    consumer_scope(fcinfo, 1, args, nulls, 3, 4);
     bool done = exec(st, args, nulls).count > 0;
     check_worker_known(fcinfo, 1, done);
-    end_call();
+    end_call(call);
     PG_RETURN_BOOL(done);
 }
 
 static Datum finish_batch(FunctionCallInfo fcinfo, Statement &st)
 {
-    Datum args[4];
-    char nulls[5] = "    ";
+    Datum args[5];
+    char nulls[6] = "     ";
     batch_args(fcinfo, args, nulls);
     begin_rows(fcinfo);
-    begin_call(fcinfo);
-    consumer_scope(fcinfo, 1, args, nulls, 3);
+    CallScope call = begin_call(fcinfo);
+    consumer_scope(fcinfo, 1, args, nulls, 3, 4);
     Rows rows = exec(st, args, nulls);
     check_worker_known(fcinfo, 1, rows.count);
     append_all_rows(fcinfo, rows);
-    end_call();
+    end_call(call);
     return (Datum) 0;
 }
 
@@ -141,16 +160,17 @@ PGQRS_FUNCTION(extend_visibility)
 {
     Datum id = required(fcinfo, 0, "msg_id");
     int32 seconds = required_int(fcinfo, 1, "seconds", 1, max_lock_seconds);
-    Datum args[5] = {id, seconds_from_now(seconds), PG_GETARG_DATUM(2), PG_GETARG_DATUM(3)};
-    char nulls[6] = "     ";
+    Datum args[7] = {id, seconds_from_now(seconds), PG_GETARG_DATUM(2), PG_GETARG_DATUM(3),
+                     (Datum) 0, (Datum) 0, seconds_from_now(0)};
+    char nulls[8] = "       ";
     nulls[2] = PG_ARGISNULL(2) ? 'n' : ' ';
     nulls[3] = PG_ARGISNULL(3) ? 'n' : ' ';
 
-    begin_call(fcinfo);
-    consumer_scope(fcinfo, 2, args, nulls, 4);
+    CallScope call = begin_call(fcinfo);
+    consumer_scope(fcinfo, 2, args, nulls, 4, 5);
     bool extended = exec(extend_lease, args, nulls).count > 0;
     check_worker_known(fcinfo, 2, extended);
-    end_call();
+    end_call(call);
     if (!extended)
         PG_RETURN_NULL();
     PG_RETURN_DATUM(args[1]);
@@ -158,15 +178,15 @@ PGQRS_FUNCTION(extend_visibility)
 
 PGQRS_FUNCTION(release)
 {
-    Datum args[5];
-    char nulls[6] = "     ";
+    Datum args[6];
+    char nulls[7] = "      ";
     batch_args(fcinfo, args, nulls);
     args[4] = seconds_from_now(0);
 
-    begin_call(fcinfo);
-    consumer_scope(fcinfo, 1, args, nulls, 3);
+    CallScope call = begin_call(fcinfo);
+    consumer_scope(fcinfo, 1, args, nulls, 3, 5);
     uint64 released = exec(release_leases, args, nulls).count;
     check_worker_known(fcinfo, 1, released);
-    end_call();
+    end_call(call);
     PG_RETURN_INT64(static_cast<int64>(released));
 }

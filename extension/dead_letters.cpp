@@ -28,10 +28,10 @@ PGQRS_FUNCTION(dlq)
 {
     Datum name = queue_name(fcinfo, 0);
     begin_rows(fcinfo);
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     Datum queue_id = Int64GetDatum(find_queue(name).id);
     append_all_rows(fcinfo, exec(select_dead, &queue_id, " "));
-    end_call();
+    end_call(call);
     return (Datum) 0;
 }
 
@@ -39,7 +39,7 @@ PGQRS_FUNCTION(replay_dlq)
 {
     Datum name = queue_name(fcinfo, 0);
     check_array(fcinfo, 1, "msg_ids");
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     Datum args[3] = {Int64GetDatum(find_queue(name).id), PG_GETARG_DATUM(1), seconds_from_now(0)};
     const char *nulls = PG_ARGISNULL(1) ? " n " : "   ";
 
@@ -53,6 +53,6 @@ PGQRS_FUNCTION(replay_dlq)
                                    TextDatumGetCString(name))));
     }
     uint64 replayed = exec(replay_dead, args, nulls).count;
-    end_call();
+    end_call(call);
     PG_RETURN_INT64(static_cast<int64>(replayed));
 }

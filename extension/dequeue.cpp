@@ -128,9 +128,9 @@ PGQRS_FUNCTION(dequeue)
 {
     ClaimArgs args = claim_args(fcinfo);
     begin_rows(fcinfo);
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     claim_into(fcinfo, args, true);
-    end_call();
+    end_call(call);
     return (Datum) 0;
 }
 
@@ -159,7 +159,7 @@ PGQRS_FUNCTION(dequeue_wait)
                                   "messages committed while it waits.")));
 
     begin_rows(fcinfo);
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     int64 queue_id = find_queue(args.name).id;
     TimestampTz deadline = GetCurrentTimestamp() + static_cast<int64>(wait_seconds) * USECS_PER_SEC;
 
@@ -182,6 +182,6 @@ PGQRS_FUNCTION(dequeue_wait)
     }
     PG_END_TRY();
 
-    end_call();
+    end_call(call);
     return (Datum) 0;
 }

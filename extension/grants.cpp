@@ -45,6 +45,13 @@ static Statement delete_grants = {
 static Statement select_role_kinds = {
     "SELECT DISTINCT access FROM @.grants WHERE role_id::oid = $1", 1, {OIDOID}};
 
+static Statement select_functions = {
+    "SELECT string_agg(p.oid::regprocedure::text, ', ') AS functions FROM pg_proc p "
+    "JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e' "
+    "JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'pgqrs' "
+    "WHERE $1::text[] IS NULL OR p.proname = ANY ($1)",
+    1, {TEXTARRAYOID}};
+
 static Statement select_queue_exists = {
     "SELECT EXISTS (SELECT FROM @.queues WHERE queue_name = $1) AS found", 1, {TEXTOID}};
 
@@ -67,7 +74,7 @@ static GrantArgs grant_args(FunctionCallInfo fcinfo, bool allow_public)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("unknown access \"%s\"", access),
                         errhint("Use producer, consumer, monitor or admin.")));
-    if (pg_strcasecmp(name, "public") == 0) {
+    if (strcmp(name, "public") == 0) {  // PUBLIC; a role named "Public" is a role
         if (!allow_public)
             ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                             errmsg("pgqrs access is not granted to PUBLIC without force => true"),
@@ -88,11 +95,42 @@ static void require_extension_owner(FunctionCallInfo fcinfo)
                         errmsg("only the owner of the pgqrs extension may grant or revoke access")));
 }
 
-static void append_functions(StringInfo sql, const char *schema, const char *const *names)
+// Names as a text[] argument.
+static Datum name_array(const char *const *names)
 {
-    for (; *names != nullptr; names++)
-        appendStringInfo(sql, "%s%s.%s", sql->data[sql->len - 1] == ' ' ? "" : ", ", schema,
-                         quote_identifier(*names));
+    int n = 0;
+    while (names[n] != nullptr)
+        n++;
+    Datum *items = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
+    for (int i = 0; i < n; i++)
+        items[i] = CStringGetTextDatum(names[i]);
+    return PointerGetDatum(construct_array(items, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+// GRANTs (or REVOKEs) EXECUTE on the extension's own functions of those
+// names (all of them when names is null), by signature: an overload someone
+// else created beside one of them is neither touched nor an ambiguity.
+static void execute_privilege(const char *verb, const char *role_sql, const char *const *names)
+{
+    Datum list = names == nullptr ? (Datum) 0 : name_array(names);
+    Rows rows = exec(select_functions, &list, names == nullptr ? "n" : " ");
+    bool none;
+    Datum functions = value(rows, 0, "functions", TEXTOID, &none);
+    if (!none)
+        run_utility(psprintf("%s EXECUTE ON FUNCTION %s %s %s", verb, TextDatumGetCString(functions),
+                             strcmp(verb, "GRANT") == 0 ? "TO" : "FROM", role_sql));
+}
+
+static void grant_functions(const char *role_sql, const char *const *names)
+{
+    execute_privilege("GRANT", role_sql, names);
+}
+
+// The extension's tables (only they: the schema may hold other tables).
+static const char *tables_of(const char *schema)
+{
+    return psprintf("%s.queues, %s.workers, %s.messages, %s.archive, %s.grants", schema, schema,
+                    schema, schema, schema);
 }
 
 // GRANTs what one kind of access needs to role_sql.
@@ -100,21 +138,16 @@ static void grant_kind(const char *schema, const char *role_sql, const char *acc
 {
     run_utility(psprintf("GRANT USAGE ON SCHEMA %s TO %s", schema, role_sql));
     if (strcmp(access, "admin") == 0) {
-        run_utility(psprintf("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %s TO %s", schema, role_sql));
-        run_utility(psprintf("GRANT SELECT ON ALL TABLES IN SCHEMA %s TO %s", schema, role_sql));
+        grant_functions(role_sql, nullptr);
+        run_utility(psprintf("GRANT SELECT ON %s TO %s", tables_of(schema), role_sql));
         return;
     }
     bool producer = strcmp(access, "producer") == 0, consumer = strcmp(access, "consumer") == 0;
-    StringInfoData sql;
-    initStringInfo(&sql);
-    appendStringInfoString(&sql, "GRANT EXECUTE ON FUNCTION ");
-    append_functions(&sql, schema, everyone_functions);
-    append_functions(&sql, schema, producer ? producer_functions
-                                   : consumer ? consumer_functions : monitor_functions);
+    grant_functions(role_sql, everyone_functions);
+    grant_functions(role_sql, producer ? producer_functions
+                              : consumer ? consumer_functions : monitor_functions);
     if (producer || consumer)
-        append_functions(&sql, schema, worker_functions);
-    appendStringInfo(&sql, " TO %s", role_sql);
-    run_utility(sql.data);
+        grant_functions(role_sql, worker_functions);
     if (strcmp(access, "monitor") == 0)
         run_utility(psprintf("GRANT SELECT ON %s.queues, %s.workers TO %s", schema, schema, role_sql));
 }
@@ -128,21 +161,21 @@ PGQRS_FUNCTION(grant_access)
 {
     bool per_queue = !PG_ARGISNULL(2);
     Datum queue = per_queue ? queue_name(fcinfo, 2) : (Datum) 0;
-    GrantArgs a = grant_args(fcinfo, !PG_ARGISNULL(3) && PG_GETARG_BOOL(3));
+    GrantArgs a = grant_args(fcinfo, DatumGetBool(required(fcinfo, 3, "force")));
     if (per_queue && strcmp(a.access, "admin") == 0)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("admin access is for every queue"),
                         errhint("Grant producer, consumer or monitor access to one queue.")));
     require_extension_owner(fcinfo);
 
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     if (per_queue && !DatumGetBool(value(exec(select_queue_exists, &queue, " "), 0, "found", BOOLOID)))
         ereport(ERROR, (errcode(ERRCODE_NO_DATA_FOUND),
                         errmsg("queue \"%s\" does not exist", TextDatumGetCString(queue))));
     Datum args[3] = {ObjectIdGetDatum(a.role), CStringGetTextDatum(a.access), queue};
     exec(insert_grant, args, per_queue ? "   " : "  n");
     grant_kind(schema_of(fcinfo), a.role_sql, a.access);
-    end_call();
+    end_call(call);
     PG_RETURN_VOID();
 }
 
@@ -153,14 +186,17 @@ PGQRS_FUNCTION(revoke_access)
     GrantArgs a = grant_args(fcinfo, true);
     require_extension_owner(fcinfo);
 
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     const char *schema = schema_of(fcinfo);
+    if (per_queue && !DatumGetBool(value(exec(select_queue_exists, &queue, " "), 0, "found", BOOLOID)))
+        ereport(ERROR, (errcode(ERRCODE_NO_DATA_FOUND),
+                        errmsg("queue \"%s\" does not exist", TextDatumGetCString(queue))));
     Datum args[3] = {ObjectIdGetDatum(a.role), CStringGetTextDatum(a.access), queue};
     uint64 revoked = exec(delete_grants, args, per_queue ? "   " : "  n").count;
 
     // The privileges are those of the kinds the role still holds.
-    run_utility(psprintf("REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA %s FROM %s", schema, a.role_sql));
-    run_utility(psprintf("REVOKE SELECT ON ALL TABLES IN SCHEMA %s FROM %s", schema, a.role_sql));
+    execute_privilege("REVOKE", a.role_sql, nullptr);
+    run_utility(psprintf("REVOKE SELECT ON %s FROM %s", tables_of(schema), a.role_sql));
     Datum role = ObjectIdGetDatum(a.role);
     Rows kinds = exec(select_role_kinds, &role, " ");
     if (kinds.count == 0)
@@ -170,6 +206,6 @@ PGQRS_FUNCTION(revoke_access)
         remaining[i] = TextDatumGetCString(value(kinds, i, "access", TEXTOID));
     for (uint64 i = 0; i < kinds.count; i++)
         grant_kind(schema, a.role_sql, remaining[i]);
-    end_call();
+    end_call(call);
     PG_RETURN_INT64(static_cast<int64>(revoked));
 }

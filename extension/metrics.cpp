@@ -65,11 +65,11 @@ static Statement select_worker_health = {
 PGQRS_FUNCTION(queue_metrics)
 {
     Datum args[3] = {queue_name(fcinfo, 0), seconds_from_now(0), (Datum) 0};
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     require_queue_access(fcinfo, Access::monitor, args[0]);
     Rows rows = exec_until_found(select_metrics, args, "  n", explain_queue, args[0], "the queue");
     Datum row = composite_result(fcinfo, rows, 0);
-    end_call();
+    end_call(call);
     return row;
 }
 
@@ -77,32 +77,32 @@ PGQRS_FUNCTION(all_queues_metrics)
 {
     Datum args[3] = {(Datum) 0, seconds_from_now(0), (Datum) 0};
     begin_rows(fcinfo);
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     bool all;
     args[2] = allowed_queues(fcinfo, Access::monitor, &all);
     append_all_rows(fcinfo, exec(select_metrics, args, all ? "n n" : "n  "));
-    end_call();
+    end_call(call);
     return (Datum) 0;
 }
 
 PGQRS_FUNCTION(system_stats)
 {
     Datum args[2] = {seconds_from_now(0), CStringGetTextDatum(PGQRS_VERSION)};
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     require_all_queues(fcinfo, Access::monitor);
     Datum row = composite_result(fcinfo, exec(select_system_stats, args, "  "), 0);
-    end_call();
+    end_call(call);
     return row;
 }
 
 PGQRS_FUNCTION(worker_stats)
 {
     Datum name = queue_name(fcinfo, 0);
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     require_queue_access(fcinfo, Access::monitor, name);
     Datum args[2] = {Int64GetDatum(find_queue(name).id), name};
     Datum row = composite_result(fcinfo, exec(select_worker_stats, args, "  "), 0);
-    end_call();
+    end_call(call);
     return row;
 }
 
@@ -110,7 +110,7 @@ PGQRS_FUNCTION(worker_health)
 {
     Datum max_age = interval_arg(fcinfo, 1, "max_age", false);
     begin_rows(fcinfo);
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     Datum args[2] = {(Datum) 0, max_age};
     if (PG_ARGISNULL(0)) {
         require_all_queues(fcinfo, Access::monitor);
@@ -120,6 +120,6 @@ PGQRS_FUNCTION(worker_health)
         args[0] = Int64GetDatum(find_queue(queue).id);
     }
     append_all_rows(fcinfo, exec(select_worker_health, args, PG_ARGISNULL(0) ? "n " : "  "));
-    end_call();
+    end_call(call);
     return (Datum) 0;
 }

@@ -60,13 +60,13 @@ PGQRS_FUNCTION(create_queue)
 {
     Datum args[2] = {queue_name(fcinfo, 0),
                      Int32GetDatum(required_int(fcinfo, 1, "max_attempts", 1, 1000000))};
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     Rows rows = exec(insert_queue, args, "  ");
     if (rows.count == 0)
         ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT),
                         errmsg(queue_exists_message, TextDatumGetCString(args[0]))));
     Datum row = composite_result(fcinfo, rows, 0);
-    end_call();
+    end_call(call);
     return row;
 }
 
@@ -74,32 +74,32 @@ PGQRS_FUNCTION(set_max_attempts)
 {
     Datum args[2] = {queue_name(fcinfo, 0),
                      Int32GetDatum(required_int(fcinfo, 1, "max_attempts", 1, 1000000))};
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     Rows rows = exec_until_found(update_max_attempts, args, "  ", explain_queue, args[0], "the queue");
     Datum row = composite_result(fcinfo, rows, 0);
-    end_call();
+    end_call(call);
     return row;
 }
 
 PGQRS_FUNCTION(get_queue)
 {
     Datum args[1] = {queue_name(fcinfo, 0)};
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     require_queue_access(fcinfo, Access::any, args[0]);
     Rows rows = exec_until_found(select_queue_row, args, " ", explain_queue, args[0], "the queue");
     Datum row = composite_result(fcinfo, rows, 0);
-    end_call();
+    end_call(call);
     return row;
 }
 
 PGQRS_FUNCTION(list_queues)
 {
     begin_rows(fcinfo);
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     bool all;
     Datum visible = allowed_queues(fcinfo, Access::any, &all);
     append_all_rows(fcinfo, exec(select_all_queues, &visible, all ? "n" : " "));
-    end_call();
+    end_call(call);
     return (Datum) 0;
 }
 
@@ -107,7 +107,7 @@ PGQRS_FUNCTION(delete_queue)
 {
     Datum name = queue_name(fcinfo, 0);
     bool force = DatumGetBool(required(fcinfo, 1, "force"));
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
 
     Datum lock_args[1] = {name};
     Rows locked = exec_until_found(lock_queue, lock_args, " ", explain_queue, name, "the queue");
@@ -125,17 +125,17 @@ PGQRS_FUNCTION(delete_queue)
     }
 
     exec(delete_queue_rows, &queue_id, " ");
-    end_call();
+    end_call(call);
     PG_RETURN_BOOL(true);
 }
 
 PGQRS_FUNCTION(purge_queue)
 {
     Datum name = queue_name(fcinfo, 0);
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     Datum args[1] = {Int64GetDatum(find_queue(name).id)};
     uint64 purged = exec(delete_queue_messages, args, " ").count;
-    end_call();
+    end_call(call);
     PG_RETURN_INT64(static_cast<int64>(purged));
 }
 
@@ -143,9 +143,9 @@ PGQRS_FUNCTION(purge_archive)
 {
     Datum name = queue_name(fcinfo, 0);
     Datum older_than = interval_arg(fcinfo, 1, "older_than", true);
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     Datum args[2] = {Int64GetDatum(find_queue(name).id), older_than};
     uint64 purged = exec(delete_queue_archive, args, PG_ARGISNULL(1) ? " n" : "  ").count;
-    end_call();
+    end_call(call);
     PG_RETURN_INT64(static_cast<int64>(purged));
 }

@@ -1,13 +1,46 @@
 #include "spi.hpp"
 
+extern "C" {
+#include "catalog/pg_proc.h"
+#include "utils/syscache.h"
+}
+
 namespace pgqrs {
 
-// The schema of the pgqrs function being called; statements name their tables in it.
+// The schema of the pgqrs function being called, by oid and name; statements
+// name their tables in it.
 static Oid call_schema = InvalidOid;
+static char call_schema_name[NAMEDATALEN];
+static Oid current_caller = InvalidOid;
 
-void begin_call(FunctionCallInfo fcinfo)
+static Oid function_owner(Oid function)
 {
+    HeapTuple proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(function));
+    if (!HeapTupleIsValid(proc))
+        elog(ERROR, "pgqrs: function %u not found", function);
+    Oid owner = reinterpret_cast<Form_pg_proc>(GETSTRUCT(proc))->proowner;
+    ReleaseSysCache(proc);
+    return owner;
+}
+
+Oid caller()
+{
+    return current_caller;
+}
+
+CallScope begin_call(FunctionCallInfo fcinfo)
+{
+    CallScope scope = {current_caller, InvalidOid, 0};
     call_schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+    char *name = get_namespace_name(call_schema);
+    if (name == nullptr)
+        elog(ERROR, "pgqrs: schema %u of the extension does not exist", call_schema);
+    strlcpy(call_schema_name, name, sizeof call_schema_name);
+
+    current_caller = GetUserId();
+    GetUserIdAndSecContext(&scope.saved_user, &scope.saved_context);
+    SetUserIdAndSecContext(function_owner(fcinfo->flinfo->fn_oid),
+                           scope.saved_context | SECURITY_LOCAL_USERID_CHANGE);
 
     if (SPI_connect() != SPI_OK_CONNECT)
         elog(ERROR, "pgqrs: SPI_connect failed");
@@ -19,21 +52,21 @@ void begin_call(FunctionCallInfo fcinfo)
     path.addCatalog = true;
     path.addTemp = false;
     PushOverrideSearchPath(&path);
+    return scope;
 }
 
-void end_call()
+void end_call(const CallScope &scope)
 {
     PopOverrideSearchPath();
     SPI_finish();
+    SetUserIdAndSecContext(scope.saved_user, scope.saved_context);
+    current_caller = scope.previous_caller;
 }
 
 // st.sql with every "@." replaced by the quoted schema name and a dot.
-static const char *qualified_sql(const char *sql, Oid schema)
+static const char *qualified_sql(const char *sql)
 {
-    char *name = get_namespace_name(schema);
-    if (name == nullptr)
-        elog(ERROR, "pgqrs: schema %u of the extension does not exist", schema);
-    const char *prefix = quote_identifier(name);
+    const char *prefix = quote_identifier(call_schema_name);
     StringInfoData text;
     initStringInfo(&text);
     for (const char *c = sql; *c != '\0'; c++) {
@@ -56,7 +89,7 @@ static void prepare(Statement &st)
     // Always the generic plan: our statements are written for index paths that
     // do not depend on the values, and replanning per call would cost more
     // than the statement itself.
-    SPIPlanPtr plan = SPI_prepare_cursor(qualified_sql(st.sql, call_schema), st.nargs, st.argtypes,
+    SPIPlanPtr plan = SPI_prepare_cursor(qualified_sql(st.sql), st.nargs, st.argtypes,
                                          CURSOR_OPT_GENERIC_PLAN);
     if (plan == nullptr)
         elog(ERROR, "pgqrs: could not prepare statement: %s", SPI_result_code_string(SPI_result));
@@ -64,11 +97,12 @@ static void prepare(Statement &st)
         elog(ERROR, "pgqrs: could not keep statement plan");
     st.plan = plan;
     st.schema = call_schema;
+    strlcpy(st.schema_name, call_schema_name, sizeof st.schema_name);
 }
 
 Rows exec(Statement &st, const Datum *values, const char *nulls, long count)
 {
-    if (st.plan == nullptr || st.schema != call_schema)
+    if (st.plan == nullptr || st.schema != call_schema || strcmp(st.schema_name, call_schema_name) != 0)
         prepare(st);
 
     int rc = SPI_execute_plan(st.plan, const_cast<Datum *>(values), nulls, false, count);

@@ -14,14 +14,17 @@ namespace pgqrs {
 
 constexpr int max_statement_args = 7;
 
-// A SQL statement of ours; plan starts null and is prepared on first use
-// (again when the extension's schema is not the one it was prepared for).
+// A SQL statement of ours; plan starts null and is prepared on first use, and
+// again when the extension's schema is not the one it was prepared for, by oid
+// or by name (a kept plan is re-planned from its text, so a schema renamed and
+// replaced by another of the old name must not be used).
 struct Statement {
     const char *sql;
     int nargs;
     Oid argtypes[max_statement_args];
     SPIPlanPtr plan;
     Oid schema;
+    char schema_name[NAMEDATALEN];
 };
 
 // The rows one execution of one statement produced: the only rows a caller
@@ -32,11 +35,29 @@ struct Rows {
     const char *statement;
 };
 
-// Opens the SPI scope of one call of a pgqrs function (found through fcinfo).
-void begin_call(FunctionCallInfo fcinfo);
+// One call of a pgqrs function, between begin_call and end_call: the role
+// that called it and what to restore when it ends.
+struct CallScope {
+    Oid previous_caller;
+    Oid saved_user;
+    int saved_context;
+};
 
-// Closes it; results must have been copied out with the builders before.
-void end_call();
+// Opens the SPI scope of one call of a pgqrs function (found through fcinfo)
+// and, as SECURITY DEFINER would, runs the rest of it as the function's owner,
+// remembering the role that called it (caller()). The functions are declared
+// SECURITY INVOKER so that this caller is the role PostgreSQL checked EXECUTE
+// against: a SECURITY DEFINER function of someone else, or an index
+// expression run by maintenance, calls as its owner, not as the session.
+CallScope begin_call(FunctionCallInfo fcinfo);
+
+// Closes it and switches back to the caller; results must have been copied
+// out with the builders before. An error ends the transaction or
+// subtransaction, which switches back by itself.
+void end_call(const CallScope &scope);
+
+// The role that called the pgqrs function now running.
+Oid caller();
 
 // Executes st (count = row limit, 0 for all). nulls: ' ' for a value, 'n' for NULL.
 Rows exec(Statement &st, const Datum *values, const char *nulls, long count = 0);

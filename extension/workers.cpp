@@ -108,7 +108,7 @@ PGQRS_FUNCTION(register_worker)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("hostname must be 1 to 255 characters long, got %d", host_length)));
 
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     Datum args[5] = {hostname, Int32GetDatum(port), (Datum) 0, ObjectIdGetDatum(caller_role()),
                      BoolGetDatum(false)};
     char nulls[6] = "  n  ";
@@ -123,28 +123,30 @@ PGQRS_FUNCTION(register_worker)
     if (rows.count == 0)
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                         errmsg("permission denied: worker %s:%d was registered by another role",
-                               TextDatumGetCString(hostname), port),
+                               printable(VARDATA_ANY(host), pg_mbcliplen(VARDATA_ANY(host),
+                                                                         VARSIZE_ANY_EXHDR(host), 255)),
+                               port),
                         errhint("Only that role or an admin may take it over.")));
     Datum worker_id = value(rows, 0, "id", INT8OID);
     release_held(worker_id);
     Datum row = worker_row(fcinfo, worker_id);
-    end_call();
+    end_call(call);
     return row;
 }
 
 PGQRS_FUNCTION(get_worker)
 {
     Datum id = worker_id_arg(fcinfo);
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     Datum row = worker_row(fcinfo, id);
-    end_call();
+    end_call(call);
     return row;
 }
 
 PGQRS_FUNCTION(list_workers)
 {
     begin_rows(fcinfo);
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     Datum queue_id = (Datum) 0;
     if (PG_ARGISNULL(0)) {
         require_all_queues(fcinfo, Access::monitor);
@@ -154,18 +156,18 @@ PGQRS_FUNCTION(list_workers)
         queue_id = Int64GetDatum(find_queue(queue).id);
     }
     append_all_rows(fcinfo, exec(select_workers, &queue_id, PG_ARGISNULL(0) ? "n" : " "));
-    end_call();
+    end_call(call);
     return (Datum) 0;
 }
 
 PGQRS_FUNCTION(heartbeat)
 {
     Datum id = worker_id_arg(fcinfo);
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     require_worker_owner(fcinfo, DatumGetInt64(id));
     Rows rows = exec_until_found(touch_worker, &id, " ", explain_live_worker, id, "the worker");
     Datum at = value(rows, 0, "heartbeat_at", TIMESTAMPTZOID);
-    end_call();
+    end_call(call);
     return at;
 }
 
@@ -173,7 +175,7 @@ PGQRS_FUNCTION(heartbeat)
 static Datum transition(FunctionCallInfo fcinfo, const char *from, char to)
 {
     Datum id = worker_id_arg(fcinfo);
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     require_worker_owner(fcinfo, DatumGetInt64(id));
 
     Datum states[2];
@@ -189,7 +191,7 @@ static Datum transition(FunctionCallInfo fcinfo, const char *from, char to)
             if (to == 't')
                 release_held(id);
             Datum row = composite_result(fcinfo, rows, 0);
-            end_call();
+            end_call(call);
             return row;
         }
         char state = worker_state(DatumGetInt64(id));
@@ -212,9 +214,9 @@ PGQRS_FUNCTION(shutdown_worker) { return transition(fcinfo, "rs", 't'); }
 PGQRS_FUNCTION(worker_status)
 {
     Datum id = worker_id_arg(fcinfo);
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     char state = worker_state(DatumGetInt64(id));
-    end_call();
+    end_call(call);
     PG_RETURN_TEXT_P(cstring_to_text(state_name(state)));
 }
 
@@ -222,17 +224,17 @@ PGQRS_FUNCTION(worker_messages)
 {
     Datum id = worker_id_arg(fcinfo);
     begin_rows(fcinfo);
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     worker_state(DatumGetInt64(id));
     append_all_rows(fcinfo, exec(select_held_messages, &id, " "));
-    end_call();
+    end_call(call);
     return (Datum) 0;
 }
 
 PGQRS_FUNCTION(delete_worker)
 {
     Datum id = worker_id_arg(fcinfo);
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     exec_until_found(lock_worker, &id, " ", explain_worker, id, "the worker");
     int64 held = DatumGetInt64(value(exec(count_held_messages, &id, " "), 0, "n", INT8OID));
     if (held > 0)
@@ -242,27 +244,27 @@ PGQRS_FUNCTION(delete_worker)
                                static_cast<long long>(held)),
                         errhint("Shut the worker down or release its messages first.")));
     exec(delete_worker_row, &id, " ");
-    end_call();
+    end_call(call);
     PG_RETURN_BOOL(true);
 }
 
 PGQRS_FUNCTION(purge_old_workers)
 {
     Datum older_than = interval_arg(fcinfo, 0, "older_than", false);
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     uint64 purged = exec(delete_old_workers, &older_than, " ").count;
-    end_call();
+    end_call(call);
     PG_RETURN_INT64(static_cast<int64>(purged));
 }
 
 PGQRS_FUNCTION(reclaim_messages)
 {
     Datum older_than = interval_arg(fcinfo, 1, "older_than", false);
-    begin_call(fcinfo);
+    CallScope call = begin_call(fcinfo);
     Datum args[3] = {(Datum) 0, older_than, seconds_from_now(0)};
     if (!PG_ARGISNULL(0))
         args[0] = Int64GetDatum(find_queue(queue_name(fcinfo, 0)).id);
     uint64 released = exec(reclaim_leases, args, PG_ARGISNULL(0) ? "n  " : "   ").count;
-    end_call();
+    end_call(call);
     PG_RETURN_INT64(static_cast<int64>(released));
 }

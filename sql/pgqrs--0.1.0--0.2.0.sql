@@ -141,6 +141,31 @@ BEGIN
 END
 $owner$;
 
+-- The functions switch to their owner themselves (spi.cpp, begin_call), so
+-- that they know the role that called them: none is SECURITY DEFINER any more.
+-- The schema the extension created is kept by the superuser running this:
+-- the extension owner may use it, not create objects in it.
+DO $invoker$
+DECLARE
+    object text;
+    home oid := pg_catalog.to_regnamespace(pg_catalog.quote_ident(pg_catalog.current_schema()));
+BEGIN
+    FOR object IN SELECT p.oid::pg_catalog.regprocedure::pg_catalog.text FROM pg_catalog.pg_proc p
+                  WHERE p.pronamespace OPERATOR(pg_catalog.=) home AND p.prosecdef LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SECURITY INVOKER', object);
+    END LOOP;
+    IF EXISTS (SELECT FROM pg_catalog.pg_depend d
+                WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass
+                  AND d.objid OPERATOR(pg_catalog.=) home
+                  AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+                  AND d.deptype OPERATOR(pg_catalog.=) 'e') THEN
+        EXECUTE pg_catalog.format('ALTER SCHEMA %I OWNER TO CURRENT_USER', pg_catalog.current_schema());
+        EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA %I TO %s WITH GRANT OPTION',
+                                  pg_catalog.current_schema(), $n$@extowner@$n$);
+    END IF;
+END
+$invoker$;
+
 -- Last: every C function of the extension now calls this version's library
 -- (MODULE_PATHNAME, pgqrs-0.2.0.so). CREATE OR REPLACE keeps each function's
 -- owner, grants and comment; its definition is kept but for the library.

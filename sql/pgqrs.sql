@@ -24,8 +24,10 @@ BEGIN
     SELECT r.rolsuper INTO installer_is_superuser FROM pg_catalog.pg_roles r
      WHERE r.oid OPERATOR(pg_catalog.=) installer_oid;
     IF target_oid IS NULL THEN
+        -- kept by the superuser running this script: the installing role may
+        -- use it, not create objects in it
         EXECUTE pg_catalog.format('CREATE SCHEMA %s', target);
-        EXECUTE pg_catalog.format('ALTER SCHEMA %s OWNER TO %s', target, installer);
+        EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA %s TO %s WITH GRANT OPTION', target, installer);
     ELSE
         SELECT n.nspowner INTO schema_owner FROM pg_catalog.pg_namespace n
          WHERE n.oid OPERATOR(pg_catalog.=) target_oid;
@@ -201,43 +203,43 @@ CREATE TYPE worker_health AS (
 -- Queues ------------------------------------------------------------------
 
 CREATE FUNCTION create_queue(queue_name text, max_attempts int DEFAULT 5)
-RETURNS queues AS 'MODULE_PATHNAME', 'pgqrs_create_queue' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS queues AS 'MODULE_PATHNAME', 'pgqrs_create_queue' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION create_queue(text, int) IS 'creates a queue; error 42710 when it exists';
 
 CREATE FUNCTION set_max_attempts(queue_name text, max_attempts int)
-RETURNS queues AS 'MODULE_PATHNAME', 'pgqrs_set_max_attempts' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS queues AS 'MODULE_PATHNAME', 'pgqrs_set_max_attempts' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION set_max_attempts(text, int) IS 'sets how many deliveries a message of the queue gets before it is dead-lettered';
 
 CREATE FUNCTION get_queue(queue_name text)
-RETURNS queues AS 'MODULE_PATHNAME', 'pgqrs_get_queue' LANGUAGE C STABLE SECURITY DEFINER;
+RETURNS queues AS 'MODULE_PATHNAME', 'pgqrs_get_queue' LANGUAGE C STABLE;
 COMMENT ON FUNCTION get_queue(text) IS 'the queue of that name; error P0002 when there is none';
 
 CREATE FUNCTION list_queues()
-RETURNS SETOF queues AS 'MODULE_PATHNAME', 'pgqrs_list_queues' LANGUAGE C STABLE SECURITY DEFINER;
+RETURNS SETOF queues AS 'MODULE_PATHNAME', 'pgqrs_list_queues' LANGUAGE C STABLE;
 COMMENT ON FUNCTION list_queues() IS 'all queues, by id';
 
 CREATE FUNCTION delete_queue(queue_name text, force boolean DEFAULT false)
-RETURNS boolean AS 'MODULE_PATHNAME', 'pgqrs_delete_queue' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS boolean AS 'MODULE_PATHNAME', 'pgqrs_delete_queue' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION delete_queue(text, boolean) IS 'deletes a queue with its messages and archive; refuses while live leases exist unless forced';
 
 CREATE FUNCTION purge_queue(queue_name text)
-RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_purge_queue' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_purge_queue' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION purge_queue(text) IS 'deletes every message of the queue (not its archive); returns the count';
 
 CREATE FUNCTION purge_archive(queue_name text, older_than interval DEFAULT NULL)
-RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_purge_archive' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_purge_archive' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION purge_archive(text, interval) IS 'deletes archived messages of the queue (those archived longer ago than older_than, when given); returns the count';
 
 -- Producing ---------------------------------------------------------------
 
 CREATE FUNCTION enqueue(queue_name text, payload jsonb, delay_seconds int DEFAULT 0,
                         worker_id bigint DEFAULT NULL)
-RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_enqueue' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_enqueue' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION enqueue(text, jsonb, int, bigint) IS 'adds a message (a JSON object), visible after delay_seconds; returns its id';
 
 CREATE FUNCTION enqueue_batch(queue_name text, payloads jsonb[], delay_seconds int DEFAULT 0,
                               worker_id bigint DEFAULT NULL)
-RETURNS SETOF bigint AS 'MODULE_PATHNAME', 'pgqrs_enqueue_batch' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS SETOF bigint AS 'MODULE_PATHNAME', 'pgqrs_enqueue_batch' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION enqueue_batch(text, jsonb[], int, bigint) IS 'adds messages in one statement; returns their ids in input order';
 
 -- Consuming ---------------------------------------------------------------
@@ -248,125 +250,125 @@ COMMENT ON FUNCTION enqueue_batch(text, jsonb[], int, bigint) IS 'adds messages 
 -- a sort per dequeue. These settings leave the ordered index scan the only choice.
 CREATE FUNCTION dequeue(queue_name text, batch_size int DEFAULT 1, lock_seconds int DEFAULT 5,
                         worker_id bigint DEFAULT NULL)
-RETURNS SETOF messages AS 'MODULE_PATHNAME', 'pgqrs_dequeue' LANGUAGE C VOLATILE SECURITY DEFINER
+RETURNS SETOF messages AS 'MODULE_PATHNAME', 'pgqrs_dequeue' LANGUAGE C VOLATILE
 SET enable_seqscan = off SET enable_bitmapscan = off;
 COMMENT ON FUNCTION dequeue(text, int, int, bigint) IS 'leases up to batch_size visible messages for lock_seconds, oldest first; read_ct is the attempt';
 
 CREATE FUNCTION dequeue_wait(queue_name text, batch_size int DEFAULT 1, lock_seconds int DEFAULT 5,
                              worker_id bigint DEFAULT NULL, wait_seconds int DEFAULT 30)
-RETURNS SETOF messages AS 'MODULE_PATHNAME', 'pgqrs_dequeue_wait' LANGUAGE C VOLATILE SECURITY DEFINER
+RETURNS SETOF messages AS 'MODULE_PATHNAME', 'pgqrs_dequeue_wait' LANGUAGE C VOLATILE
 SET enable_seqscan = off SET enable_bitmapscan = off;
 COMMENT ON FUNCTION dequeue_wait(text, int, int, bigint, int) IS 'dequeue that waits up to wait_seconds for a message; returns as soon as one is leased';
 
 CREATE FUNCTION archive(msg_id bigint, worker_id bigint DEFAULT NULL, attempt int DEFAULT NULL)
-RETURNS boolean AS 'MODULE_PATHNAME', 'pgqrs_archive' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS boolean AS 'MODULE_PATHNAME', 'pgqrs_archive' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION archive(bigint, bigint, int) IS 'moves a message to the archive; with worker_id / attempt only for that lease holder and attempt';
 
 CREATE FUNCTION archive_batch(msg_ids bigint[], worker_id bigint DEFAULT NULL, attempts int[] DEFAULT NULL)
-RETURNS SETOF bigint AS 'MODULE_PATHNAME', 'pgqrs_archive_batch' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS SETOF bigint AS 'MODULE_PATHNAME', 'pgqrs_archive_batch' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION archive_batch(bigint[], bigint, int[]) IS 'archives messages; returns the ids archived';
 
 CREATE FUNCTION delete(msg_id bigint, worker_id bigint DEFAULT NULL, attempt int DEFAULT NULL)
-RETURNS boolean AS 'MODULE_PATHNAME', 'pgqrs_delete' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS boolean AS 'MODULE_PATHNAME', 'pgqrs_delete' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION delete(bigint, bigint, int) IS 'deletes a message for good; with worker_id / attempt only for that lease holder and attempt';
 
 CREATE FUNCTION delete_batch(msg_ids bigint[], worker_id bigint DEFAULT NULL, attempts int[] DEFAULT NULL)
-RETURNS SETOF bigint AS 'MODULE_PATHNAME', 'pgqrs_delete_batch' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS SETOF bigint AS 'MODULE_PATHNAME', 'pgqrs_delete_batch' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION delete_batch(bigint[], bigint, int[]) IS 'deletes messages; returns the ids deleted';
 
 CREATE FUNCTION extend_visibility(msg_id bigint, seconds int, worker_id bigint DEFAULT NULL,
                                   attempt int DEFAULT NULL)
-RETURNS timestamptz AS 'MODULE_PATHNAME', 'pgqrs_extend_visibility' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS timestamptz AS 'MODULE_PATHNAME', 'pgqrs_extend_visibility' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION extend_visibility(bigint, int, bigint, int) IS 'sets the lease to end seconds from now; returns the new vt, or NULL when the caller does not hold the lease';
 
 CREATE FUNCTION release(msg_ids bigint[], worker_id bigint DEFAULT NULL, attempts int[] DEFAULT NULL)
-RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_release' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_release' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION release(bigint[], bigint, int[]) IS 'ends leases now so the messages are visible again; returns the count';
 
 -- Workers -----------------------------------------------------------------
 
 CREATE FUNCTION register_worker(hostname text, port int, queue_name text DEFAULT NULL)
-RETURNS workers AS 'MODULE_PATHNAME', 'pgqrs_register_worker' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS workers AS 'MODULE_PATHNAME', 'pgqrs_register_worker' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION register_worker(text, int, text) IS 'registers a worker, or takes over the row of the same (hostname, port)';
 
 CREATE FUNCTION get_worker(worker_id bigint)
-RETURNS workers AS 'MODULE_PATHNAME', 'pgqrs_get_worker' LANGUAGE C STABLE SECURITY DEFINER;
+RETURNS workers AS 'MODULE_PATHNAME', 'pgqrs_get_worker' LANGUAGE C STABLE;
 COMMENT ON FUNCTION get_worker(bigint) IS 'the worker of that id; error P0002 when there is none';
 
 CREATE FUNCTION list_workers(queue_name text DEFAULT NULL)
-RETURNS SETOF workers AS 'MODULE_PATHNAME', 'pgqrs_list_workers' LANGUAGE C STABLE SECURITY DEFINER;
+RETURNS SETOF workers AS 'MODULE_PATHNAME', 'pgqrs_list_workers' LANGUAGE C STABLE;
 COMMENT ON FUNCTION list_workers(text) IS 'all workers, or those of one queue, by id';
 
 CREATE FUNCTION heartbeat(worker_id bigint)
-RETURNS timestamptz AS 'MODULE_PATHNAME', 'pgqrs_heartbeat' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS timestamptz AS 'MODULE_PATHNAME', 'pgqrs_heartbeat' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION heartbeat(bigint) IS 'records that the worker is alive; returns the heartbeat time';
 
 CREATE FUNCTION suspend_worker(worker_id bigint)
-RETURNS workers AS 'MODULE_PATHNAME', 'pgqrs_suspend_worker' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS workers AS 'MODULE_PATHNAME', 'pgqrs_suspend_worker' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION suspend_worker(bigint) IS 'ready -> suspended: the worker gets nothing from dequeue';
 
 CREATE FUNCTION resume_worker(worker_id bigint)
-RETURNS workers AS 'MODULE_PATHNAME', 'pgqrs_resume_worker' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS workers AS 'MODULE_PATHNAME', 'pgqrs_resume_worker' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION resume_worker(bigint) IS 'suspended -> ready';
 
 CREATE FUNCTION shutdown_worker(worker_id bigint)
-RETURNS workers AS 'MODULE_PATHNAME', 'pgqrs_shutdown_worker' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS workers AS 'MODULE_PATHNAME', 'pgqrs_shutdown_worker' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION shutdown_worker(bigint) IS 'ready or suspended -> stopped, releasing the messages it holds';
 
 CREATE FUNCTION worker_status(worker_id bigint)
-RETURNS text AS 'MODULE_PATHNAME', 'pgqrs_worker_status' LANGUAGE C STABLE SECURITY DEFINER;
+RETURNS text AS 'MODULE_PATHNAME', 'pgqrs_worker_status' LANGUAGE C STABLE;
 COMMENT ON FUNCTION worker_status(bigint) IS 'ready, suspended or stopped';
 
 CREATE FUNCTION worker_messages(worker_id bigint)
-RETURNS SETOF messages AS 'MODULE_PATHNAME', 'pgqrs_worker_messages' LANGUAGE C STABLE SECURITY DEFINER;
+RETURNS SETOF messages AS 'MODULE_PATHNAME', 'pgqrs_worker_messages' LANGUAGE C STABLE;
 COMMENT ON FUNCTION worker_messages(bigint) IS 'the messages the worker holds a lease on';
 
 CREATE FUNCTION delete_worker(worker_id bigint)
-RETURNS boolean AS 'MODULE_PATHNAME', 'pgqrs_delete_worker' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS boolean AS 'MODULE_PATHNAME', 'pgqrs_delete_worker' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION delete_worker(bigint) IS 'deletes a worker row; refuses while it holds messages';
 
 CREATE FUNCTION purge_old_workers(older_than interval)
-RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_purge_old_workers' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_purge_old_workers' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION purge_old_workers(interval) IS 'deletes stopped workers whose heartbeat is older than older_than and that hold no messages';
 
 CREATE FUNCTION reclaim_messages(queue_name text DEFAULT NULL, older_than interval DEFAULT '1 minute')
-RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_reclaim_messages' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_reclaim_messages' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION reclaim_messages(text, interval) IS 'releases the leases of workers silent for older_than and marks them stopped; returns the messages released';
 
 -- Dead letters ------------------------------------------------------------
 
 CREATE FUNCTION dlq(queue_name text)
-RETURNS SETOF archive AS 'MODULE_PATHNAME', 'pgqrs_dlq' LANGUAGE C STABLE SECURITY DEFINER;
+RETURNS SETOF archive AS 'MODULE_PATHNAME', 'pgqrs_dlq' LANGUAGE C STABLE;
 COMMENT ON FUNCTION dlq(text) IS 'the dead-lettered messages of the queue, by id';
 
 CREATE FUNCTION replay_dlq(queue_name text, msg_ids bigint[] DEFAULT NULL)
-RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_replay_dlq' LANGUAGE C VOLATILE SECURITY DEFINER;
+RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_replay_dlq' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION replay_dlq(text, bigint[]) IS 'puts dead-lettered messages (all, or those ids) back in the queue with read_ct 0; returns the count';
 
 -- Observation -------------------------------------------------------------
 
 CREATE FUNCTION queue_metrics(queue_name text)
-RETURNS queue_metrics AS 'MODULE_PATHNAME', 'pgqrs_queue_metrics' LANGUAGE C STABLE SECURITY DEFINER;
+RETURNS queue_metrics AS 'MODULE_PATHNAME', 'pgqrs_queue_metrics' LANGUAGE C STABLE;
 COMMENT ON FUNCTION queue_metrics(text) IS 'message counts of one queue';
 
 CREATE FUNCTION all_queues_metrics()
-RETURNS SETOF queue_metrics AS 'MODULE_PATHNAME', 'pgqrs_all_queues_metrics' LANGUAGE C STABLE SECURITY DEFINER;
+RETURNS SETOF queue_metrics AS 'MODULE_PATHNAME', 'pgqrs_all_queues_metrics' LANGUAGE C STABLE;
 COMMENT ON FUNCTION all_queues_metrics() IS 'message counts of every queue';
 
 CREATE FUNCTION system_stats()
-RETURNS system_stats AS 'MODULE_PATHNAME', 'pgqrs_system_stats' LANGUAGE C STABLE SECURITY DEFINER;
+RETURNS system_stats AS 'MODULE_PATHNAME', 'pgqrs_system_stats' LANGUAGE C STABLE;
 COMMENT ON FUNCTION system_stats() IS 'counts over all queues and workers';
 
 CREATE FUNCTION worker_stats(queue_name text)
-RETURNS worker_stats AS 'MODULE_PATHNAME', 'pgqrs_worker_stats' LANGUAGE C STABLE SECURITY DEFINER;
+RETURNS worker_stats AS 'MODULE_PATHNAME', 'pgqrs_worker_stats' LANGUAGE C STABLE;
 COMMENT ON FUNCTION worker_stats(text) IS 'worker counts of one queue';
 
 CREATE FUNCTION worker_health(queue_name text DEFAULT NULL, max_age interval DEFAULT '1 minute')
-RETURNS SETOF worker_health AS 'MODULE_PATHNAME', 'pgqrs_worker_health' LANGUAGE C STABLE SECURITY DEFINER;
+RETURNS SETOF worker_health AS 'MODULE_PATHNAME', 'pgqrs_worker_health' LANGUAGE C STABLE;
 COMMENT ON FUNCTION worker_health(text, interval) IS 'each worker not stopped (all, or of one queue), healthy when its heartbeat is younger than max_age';
 
 CREATE FUNCTION verify()
-RETURNS void AS 'MODULE_PATHNAME', 'pgqrs_verify' LANGUAGE C STABLE SECURITY DEFINER;
+RETURNS void AS 'MODULE_PATHNAME', 'pgqrs_verify' LANGUAGE C STABLE;
 COMMENT ON FUNCTION verify() IS 'raises an error naming the first object of the schema that is missing or altered';
 
 CREATE FUNCTION version()
@@ -380,9 +382,10 @@ END
 $comment$;
 
 -- Access ------------------------------------------------------------------
--- The functions are SECURITY DEFINER: a role needs EXECUTE on a function, not
--- privileges on the tables, so a producer can enqueue without being able to
--- read or change messages. Their statements name our tables with this schema
+-- The functions run as their owner, like SECURITY DEFINER ones, but switch to
+-- it themselves (spi.cpp, begin_call) so that they know the role that called
+-- them: a role needs EXECUTE on a function, not privileges on the tables, so a
+-- producer can enqueue without being able to read or change messages. Their statements name our tables with this schema
 -- and run with search_path forced to pg_catalog alone by the C++ (spi.cpp),
 -- which is why no SET search_path clause is needed (it would cost a settings
 -- save and restore per call). Inside, access.cpp checks the queues a role was

@@ -161,6 +161,66 @@ SELECT queue_name FROM pgqrs.get_queue('am_q2');
 \echo sqlstate :SQLSTATE
 RESET ROLE;
 SELECT count(*) AS m2_still_there FROM pgqrs.messages WHERE id = :m2;
+-- a role granted some queues learns nothing of the others: unknown is 42501 too
+SET ROLE regress_am_q1_consumer;
+SELECT queue_name FROM pgqrs.get_queue('am_no_such_queue');
+\echo sqlstate :SQLSTATE
+RESET ROLE;
+
+-- the caller is the role whose code calls pgqrs, as PostgreSQL checks EXECUTE:
+-- a SECURITY DEFINER function of a producer of am_q1 gains nothing from
+-- being called by an admin or a superuser
+CREATE ROLE regress_am_q1_producer;
+SELECT pgqrs.grant_access('regress_am_q1_producer', 'producer', 'am_q1');
+GRANT CREATE ON SCHEMA public TO regress_am_q1_producer;
+SET ROLE regress_am_q1_producer;
+CREATE FUNCTION public.am_smuggle() RETURNS bigint LANGUAGE sql SECURITY DEFINER
+    AS $$ SELECT pgqrs.enqueue('am_q2', '{"smuggled": true}') $$;
+GRANT EXECUTE ON FUNCTION public.am_smuggle() TO regress_am_admin;
+RESET ROLE;
+SET ROLE regress_am_admin;
+SELECT public.am_smuggle();
+\echo sqlstate :SQLSTATE
+RESET ROLE;
+SELECT public.am_smuggle();
+\echo sqlstate :SQLSTATE
+SELECT count(*) AS smuggled FROM pgqrs.messages WHERE payload ? 'smuggled';
+DROP FUNCTION public.am_smuggle();
+REVOKE CREATE ON SCHEMA public FROM regress_am_q1_producer;
+
+-- a consumer without a worker id cannot finish or extend a lease held by
+-- another role's worker; a message nobody holds any more is not extended
+SELECT queue_name FROM pgqrs.create_queue('am_q3');
+SELECT pgqrs.grant_access('regress_am_q1_consumer', 'consumer', 'am_q3');
+SELECT pgqrs.enqueue('am_q3', '{"lease": 3}') AS m3 \gset
+SET ROLE regress_am_q1_consumer;
+SELECT id AS wq FROM pgqrs.register_worker('am-q3-host', 7100, 'am_q3') \gset
+SELECT id = :m3 AS leased FROM pgqrs.dequeue('am_q3', 1, 600, :wq);
+RESET ROLE;
+SET ROLE regress_am_consumer;
+SELECT pgqrs.archive(:m3) AS archived_others_lease;
+SELECT pgqrs.delete(:m3) AS deleted_others_lease;
+SELECT pgqrs.release(ARRAY[:m3]::bigint[]) AS released_others_lease;
+SELECT pgqrs.extend_visibility(:m3, 60) IS NULL AS not_extended;
+RESET ROLE;
+SET ROLE regress_am_q1_consumer;
+SELECT pgqrs.release(ARRAY[:m3]::bigint[], :wq) AS released_by_holder;
+RESET ROLE;
+SELECT pgqrs.extend_visibility(:m3, 86400) IS NULL AS nobody_holds_it;
+SELECT count(*) AS pending FROM pgqrs.messages WHERE id = :m3 AND vt <= clock_timestamp();
+
+-- "Public" is a role like any other; PUBLIC is the lowercase name only
+CREATE ROLE "Public";
+SELECT pgqrs.grant_access('Public', 'monitor', 'am_q1');
+SELECT has_function_privilege('Public', 'pgqrs.queue_metrics(text)', 'EXECUTE') AS role_public,
+       has_function_privilege('regress_am_nobody', 'pgqrs.queue_metrics(text)', 'EXECUTE') AS everyone;
+SELECT pgqrs.revoke_access('Public', 'monitor');
+-- revoke_access of an unknown queue, grant_access with a NULL force
+SELECT pgqrs.revoke_access('regress_am_monitor', 'monitor', 'no_such_queue');
+\echo sqlstate :SQLSTATE
+SELECT pgqrs.grant_access('regress_am_monitor', 'monitor', NULL, NULL);
+\echo sqlstate :SQLSTATE
+
 -- revoke_access: the one queue, then all of that kind
 SELECT pgqrs.revoke_access('regress_am_q1_consumer', 'consumer', 'am_q1') AS revoked;
 SET ROLE regress_am_q1_consumer;
@@ -176,9 +236,10 @@ SELECT queue_name FROM pgqrs.queue_metrics('am_q1');
 RESET ROLE;
 SELECT pgqrs.revoke_access('public', 'monitor') AS revoked;
 
-SELECT pgqrs.delete_queue('am_q1', true), pgqrs.delete_queue('am_q2', true);
+SELECT pgqrs.delete_queue('am_q1', true), pgqrs.delete_queue('am_q2', true),
+       pgqrs.delete_queue('am_q3', true);
 DELETE FROM pgqrs.workers WHERE hostname LIKE 'am-%';
 DROP OWNED BY regress_am_producer, regress_am_producer2, regress_am_consumer, regress_am_monitor,
-    regress_am_admin, regress_am_nobody, regress_am_q1_consumer;
+    regress_am_admin, regress_am_nobody, regress_am_q1_consumer, regress_am_q1_producer, "Public";
 DROP ROLE regress_am_producer, regress_am_producer2, regress_am_consumer, regress_am_monitor,
-    regress_am_admin, regress_am_nobody, regress_am_q1_consumer;
+    regress_am_admin, regress_am_nobody, regress_am_q1_consumer, regress_am_q1_producer, "Public";

@@ -76,12 +76,31 @@ CREATE TRIGGER planted BEFORE INSERT ON pgqrs.messages FOR EACH ROW EXECUTE FUNC
 \echo sqlstate :SQLSTATE
 DROP TABLE pgqrs.archive;
 \echo sqlstate :SQLSTATE
+-- nor create objects in the schema the install made, or let others do it
+CREATE FUNCTION pgqrs.now() RETURNS timestamptz LANGUAGE sql AS 'SELECT pg_catalog.now()';
+\echo sqlstate :SQLSTATE
+GRANT CREATE ON SCHEMA pgqrs TO regress_evil_creator;
+\echo sqlstate :SQLSTATE
+SELECT has_schema_privilege('regress_evil_creator', 'pgqrs', 'CREATE') AS creator_may_create;
 
--- objects planted in the extension's schema, by its owner or by a role it
--- lets create there, are never called by the pgqrs functions
+-- grants a superuser made are taken back by the owner's revoke_access
+\c regression_pgqrs_evil :regress_user
+\set SHOW_CONTEXT never
+SELECT pgqrs.grant_access('regress_evil_creator', 'admin');
+\c regression_pgqrs_evil regress_evil_owner
+\set SHOW_CONTEXT never
+SELECT pgqrs.revoke_access('regress_evil_creator', 'admin') AS revoked;
+SELECT has_table_privilege('regress_evil_creator', 'pgqrs.messages', 'SELECT') AS reads_payloads,
+       has_function_privilege('regress_evil_creator', 'pgqrs.purge_queue(text)', 'EXECUTE') AS may_purge;
+
+-- objects planted in the extension's schema (here by a superuser who lets a
+-- role create there) are never called by the pgqrs functions
 CREATE TABLE public.planted_calls (who name, what text);
 GRANT INSERT, SELECT ON public.planted_calls TO PUBLIC;
+\c regression_pgqrs_evil :regress_user
 GRANT CREATE ON SCHEMA pgqrs TO regress_evil_creator;
+\c regression_pgqrs_evil regress_evil_owner
+\set SHOW_CONTEXT never
 SELECT pgqrs.grant_access('regress_evil_creator', 'producer');
 SELECT pgqrs.grant_access('regress_evil_creator', 'consumer');
 SELECT queue_name FROM pgqrs.create_queue('planted');
@@ -114,10 +133,40 @@ SELECT array_agg(id ORDER BY id) AS ids, array_agg(read_ct ORDER BY id) AS attem
 SELECT count(*) AS archived FROM pgqrs.archive_batch(:'ids'::bigint[], :w, :'attempts'::int[]);
 SELECT id AS m FROM pgqrs.dequeue('planted', 1, 30, :w) \gset
 SELECT pgqrs.release(ARRAY[:m]::bigint[], :w) AS released;
+-- an overload of one of the functions, beside it: grant_access still grants
+-- by signature, and the planted one gets nothing
+CREATE FUNCTION pgqrs.enqueue(queue_name text, payload text, delay_seconds int DEFAULT 0,
+                              worker_id bigint DEFAULT NULL) RETURNS bigint LANGUAGE sql AS $$
+    INSERT INTO public.planted_calls VALUES (current_user, 'enqueue(text, text)');
+    SELECT -1::bigint $$;
 \c regression_pgqrs_evil regress_evil_owner
 \set SHOW_CONTEXT never
+SELECT pgqrs.grant_access('regress_evil_owner', 'producer', 'planted');
+SELECT p.oid::regprocedure AS planted_function, p.proacl IS NULL AS granted_nothing
+  FROM pg_proc p WHERE p.pronamespace = 'pgqrs'::regnamespace AND p.proname = 'enqueue'
+   AND p.proargtypes[1] = 'text'::regtype;
 SELECT total_messages, pending_messages, archived_messages FROM pgqrs.queue_metrics('planted');
 SELECT who, what FROM public.planted_calls;
+SELECT rolname, rolsuper FROM pg_roles WHERE rolname LIKE 'regress_evil%' ORDER BY rolname;
+
+
+-- A kept statement plan names its tables by schema name: when the schema is
+-- renamed and another takes its old name (its owner can do both when pgqrs
+-- was installed into a schema of its own), a session that planned the
+-- statements before uses the extension's own tables, never the planted ones.
+DROP EXTENSION pgqrs CASCADE;
+CREATE SCHEMA own_schema;
+CREATE EXTENSION pgqrs SCHEMA own_schema;
+SELECT queue_name FROM own_schema.create_queue('renamed');
+SELECT own_schema.grant_access('regress_evil_creator', 'monitor', 'renamed');
+ALTER SCHEMA own_schema RENAME TO own_real;
+CREATE SCHEMA own_schema;
+CREATE TABLE own_schema.queues (id bigint, queue_name text);
+CREATE TABLE own_schema.grants (role_id regrole, access text, queue_id bigint, granted_at timestamptz);
+INSERT INTO own_schema.queues VALUES (1, 'renamed');
+SELECT own_real.grant_access('regress_evil_creator', 'producer', 'renamed');
+SELECT count(*) AS real_grants FROM own_real.grants WHERE role_id = 'regress_evil_creator'::regrole;
+SELECT count(*) AS planted_rows FROM own_schema.grants;
 SELECT rolname, rolsuper FROM pg_roles WHERE rolname LIKE 'regress_evil%' ORDER BY rolname;
 
 \c :regress_db :regress_user

@@ -24,7 +24,7 @@ SELECT p.oid::regprocedure AS without_comment FROM pg_proc p
  WHERE p.pronamespace = 'pgqrs'::regnamespace AND obj_description(p.oid, 'pg_proc') IS NULL;
 SELECT provolatile, string_agg(proname, ', ' ORDER BY proname) AS functions
   FROM pg_proc WHERE pronamespace = 'pgqrs'::regnamespace GROUP BY provolatile ORDER BY 1;
--- all but version and grant_access run as their owner (see grant_access)
+-- none is SECURITY DEFINER: each switches to its owner itself, knowing its caller (docs/access.md)
 SELECT count(*) AS security_definer FROM pg_proc
  WHERE pronamespace = 'pgqrs'::regnamespace AND prosecdef;
 
