@@ -143,8 +143,6 @@ $owner$;
 
 -- The functions switch to their owner themselves (spi.cpp, begin_call), so
 -- that they know the role that called them: none is SECURITY DEFINER any more.
--- The schema the extension created is kept by the superuser running this:
--- the extension owner may use it, not create objects in it.
 DO $invoker$
 DECLARE
     object text;
@@ -154,15 +152,6 @@ BEGIN
                   WHERE p.pronamespace OPERATOR(pg_catalog.=) home AND p.prosecdef LOOP
         EXECUTE pg_catalog.format('ALTER FUNCTION %s SECURITY INVOKER', object);
     END LOOP;
-    IF EXISTS (SELECT FROM pg_catalog.pg_depend d
-                WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass
-                  AND d.objid OPERATOR(pg_catalog.=) home
-                  AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
-                  AND d.deptype OPERATOR(pg_catalog.=) 'e') THEN
-        EXECUTE pg_catalog.format('ALTER SCHEMA %I OWNER TO CURRENT_USER', pg_catalog.current_schema());
-        EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA %I TO %s WITH GRANT OPTION',
-                                  pg_catalog.current_schema(), $n$@extowner@$n$);
-    END IF;
 END
 $invoker$;
 

@@ -24,10 +24,8 @@ BEGIN
     SELECT r.rolsuper INTO installer_is_superuser FROM pg_catalog.pg_roles r
      WHERE r.oid OPERATOR(pg_catalog.=) installer_oid;
     IF target_oid IS NULL THEN
-        -- kept by the superuser running this script: the installing role may
-        -- use it, not create objects in it
         EXECUTE pg_catalog.format('CREATE SCHEMA %s', target);
-        EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA %s TO %s WITH GRANT OPTION', target, installer);
+        EXECUTE pg_catalog.format('ALTER SCHEMA %s OWNER TO %s', target, installer);
     ELSE
         SELECT n.nspowner INTO schema_owner FROM pg_catalog.pg_namespace n
          WHERE n.oid OPERATOR(pg_catalog.=) target_oid;
