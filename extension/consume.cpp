@@ -6,6 +6,7 @@
 #include "lookup.hpp"
 #include "results.hpp"
 #include "spi.hpp"
+#include "wake.hpp"
 
 using namespace pgqrs;
 
@@ -53,7 +54,7 @@ static Statement release_leases = {
     "FROM unnest($1::bigint[], $3::int[]) AS x(id, attempt) "
     "WHERE m.id = x.id AND m.dequeued_at IS NOT NULL AND m.vt > $4 "
     "  AND ($2 IS NULL OR m.consumer_worker_id = $2) "
-    "  AND (x.attempt IS NULL OR m.read_ct = x.attempt)",
+    "  AND (x.attempt IS NULL OR m.read_ct = x.attempt) RETURNING m.queue_id",
     4, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, TIMESTAMPTZOID}};
 
 // The arguments of a batch call: msg_ids, worker_id, attempts (same length as msg_ids).
@@ -145,6 +146,7 @@ PGQRS_FUNCTION(release)
     begin_call(fcinfo);
     check_worker_known(fcinfo, 1);
     uint64 released = exec(release_leases, args, nulls);
+    wake_after_commit_rows(1);
     end_call();
     PG_RETURN_INT64(static_cast<int64>(released));
 }

@@ -6,6 +6,7 @@
 #include "lookup.hpp"
 #include "results.hpp"
 #include "spi.hpp"
+#include "wake.hpp"
 
 using namespace pgqrs;
 
@@ -52,6 +53,7 @@ PGQRS_FUNCTION(replay_dlq)
                                static_cast<long long>(DatumGetInt64(column(0, 1))),
                                TextDatumGetCString(name))));
     uint64 replayed = exec(replay_dead, args, nulls);
+    wake_after_commit(DatumGetInt64(args[0]), static_cast<int>(Min(replayed, (uint64) PG_INT32_MAX)));
     end_call();
     PG_RETURN_INT64(static_cast<int64>(replayed));
 }

@@ -15,6 +15,12 @@ void _PG_init(void)
                             "Measured as the size of the jsonb value.",
                             &pgqrs::max_payload_bytes, 1024 * 1024, 1, MaxAllocSize - 1,
                             PGC_SUSET, GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("pgqrs.max_wait_seconds",
+                            "Longest one dequeue_wait call sleeps, in seconds.",
+                            "A longer wait_seconds returns no rows after it: the call's snapshot "
+                            "holds back vacuum while it sleeps, so clients wait in short calls.",
+                            &pgqrs::max_wait_seconds_setting, 60, 1, 3600, PGC_SUSET,
+                            GUC_UNIT_S, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("pgqrs");
     pgqrs::wake_init();
 }

@@ -5,6 +5,7 @@
 #include "lookup.hpp"
 #include "results.hpp"
 #include "spi.hpp"
+#include "wake.hpp"
 
 using namespace pgqrs;
 
@@ -116,6 +117,7 @@ PGQRS_FUNCTION(delete_queue)
 
     Datum delete_args[1] = {queue_id};
     exec(delete_queue_rows, delete_args, " ");
+    wake_after_commit(DatumGetInt64(queue_id), wake_everyone);  // its waiters raise P0002
     end_call();
     PG_RETURN_BOOL(true);
 }
