@@ -14,7 +14,8 @@ constexpr int max_lock_seconds = 24 * 3600;
 // pgqrs.max_payload_bytes: the largest payload accepted (GUC, default 1 MiB).
 extern int max_payload_bytes;
 
-// pgqrs.max_wait_seconds: the longest one dequeue_wait call sleeps (GUC, default 60).
+// pgqrs.max_wait_seconds: the longest a dequeue_wait call that keeps its
+// statement's xmin sleeps (GUC, default 60).
 extern int max_wait_seconds_setting;
 
 // Argument n, which must not be NULL ("<name> must not be null" otherwise).

@@ -222,10 +222,10 @@ PGQRS_FUNCTION(dequeue_wait)
     begin_rows(fcinfo);
     begin_call(fcinfo);
     // The call's statement holds its snapshot (and so the backend's xmin) for
-    // the whole call: pgqrs.max_wait_seconds bounds how long that is, and when
-    // nothing else can read with that snapshot the xmin is dropped while asleep.
-    int32 waits = Min(wait_seconds, max_wait_seconds_setting);
+    // the whole call. When nothing else can read with that snapshot the xmin is
+    // dropped while the call sleeps; otherwise pgqrs.max_wait_seconds bounds it.
     bool sleep_without_xmin = snapshot_only_ours(fcinfo);
+    int32 waits = sleep_without_xmin ? wait_seconds : Min(wait_seconds, max_wait_seconds_setting);
     TimestampTz deadline = GetCurrentTimestamp() + static_cast<int64>(waits) * USECS_PER_SEC;
     int64 queue_id = find_queue(args.name).id;
     bool ready = true;

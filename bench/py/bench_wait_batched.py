@@ -10,7 +10,7 @@ and the entries of the claim index (messages_queue_vt_idx) read per archived
 message, from pg_stat_user_indexes (counted when every backend has ended).
 One JSON line per cell on stdout, as bench/run.py records them.
 
-    .venv/bin/python bench/py/bench_wait_batched.py DSN [--seconds 8] [--rate 6000]
+    .venv/bin/python bench/py/bench_wait_batched.py DSN [--seconds 8] [--rate 4000]
 
 Runs on its own in about 2 × (seconds + 3) s; the queues it makes (wb_wait,
 wb_poll) are deleted at the end. Server settings come from PGOPTIONS.
@@ -130,7 +130,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--producers", type=int, default=2)
     ap.add_argument("--producer-batch", type=int, default=128)
-    ap.add_argument("--rate", type=int, default=6000, help="messages per second, all producers together")
+    ap.add_argument("--rate", type=int, default=4000, help="messages per second, all producers together")
     ap.add_argument("--poll-ms", type=int, default=50)
     ap.add_argument("--modes", default="poll,wait")
     a = ap.parse_args()

@@ -46,6 +46,11 @@ SELECT clock_timestamp() AS t0 \gset
 SELECT count(*) AS delivered FROM pgqrs.dequeue_wait('ex_jobs', 1, 5, NULL, 30);
 SELECT clock_timestamp() - :'t0'::timestamptz BETWEEN interval '0.9 s' AND interval '10 s'
   AS returned_after_the_cap;
+-- the cap is for calls that keep their snapshot: SELECT <columns> FROM
+-- dequeue_wait(...) alone sleeps without one and waits its full wait_seconds
+SELECT clock_timestamp() AS t0 \gset
+SELECT id FROM pgqrs.dequeue_wait('ex_jobs', 1, 5, NULL, 2);
+SELECT clock_timestamp() - :'t0'::timestamptz >= interval '1.9 s' AS waited_its_wait_seconds;
 RESET pgqrs.max_wait_seconds;
 SET pgqrs.max_wait_seconds = 0;
 SET pgqrs.max_wait_seconds = 3601;

@@ -420,7 +420,7 @@ def test_wait_memory_is_flat():
 # --- 2: what a wait holds back ------------------------------------------------------
 
 def _xmin_ages(cluster, statement, cap):
-    """Runs statement (a dequeue_wait of 3600 s on an empty queue) with
+    """Runs statement (a dequeue_wait on an empty queue) with
     pgqrs.max_wait_seconds = cap while a neighbour burns transaction ids;
     returns (age(backend_xmin) samples, None for no xmin; seconds it took)."""
     conn = psycopg.connect(cluster.dsn(application_name="xmin_waiter"), autocommit=True)
@@ -452,11 +452,11 @@ def _xmin_ages(cluster, statement, cap):
 
 def test_waiting_backend_holds_no_xmin_while_it_sleeps(cluster):
     """SELECT <columns> FROM pgqrs.dequeue_wait(...): no xmin while asleep
-    (one look a second takes a snapshot for a moment)."""
+    (one look a second takes a snapshot for a moment), and no cap either."""
     _sql(cluster, "SELECT pgqrs.create_queue('xmin_free')")
     seconds = pick(4, 60)
-    ages, took = _xmin_ages(cluster, "SELECT id, payload FROM pgqrs.dequeue_wait('xmin_free', 1, 5, NULL, 3600)",
-                            seconds)
+    ages, took = _xmin_ages(cluster, "SELECT id, payload FROM pgqrs.dequeue_wait('xmin_free', 1, 5, NULL, %d)"
+                            % seconds, 1)
     held = [a for a in ages if a is not None]
     print(f"\nage(backend_xmin) over a {seconds} s wait, {len(ages)} samples: "
           f"{len(held)} with an xmin (max {max(held, default=0)})")
