@@ -198,7 +198,7 @@ void process_utility(PlannedStmt *pstmt, const char *query, bool read_only_tree,
         standard_ProcessUtility(pstmt, query, read_only_tree, context, params, query_env, dest,
                                 qc);
     // the prepared transaction is finished and its effects visible by now
-    if (finishes_prepared)
+    if (finishes_prepared && state != nullptr)
         wake_waiters(MyDatabaseId, 0, wake_everyone);
 }
 
