@@ -381,6 +381,18 @@ def waiting(pg: Pg, cfg: dict) -> None:
         "--consumers", "8")
 
 
+def waitbatch(pg: Pg, cfg: dict) -> None:
+    T, rate = cfg["waitbatch_seconds"], 4000
+    log(f"waiting vs polling: 16 consumers (batch 64), producers enqueueing batches of 128 at {rate} msg/s, "
+        f"{T} s per cell (synchronous_commit=off)")
+    settle(pg)
+    out = sh([str(OURS_PY), str(HERE / "py" / "bench_wait_batched.py"), pg.dsn, "--seconds", str(T),
+              "--rate", str(rate)], env=sync_env("off"))
+    for line in out.splitlines():
+        if line.startswith("{"):
+            record(json.loads(line))
+
+
 # --- setup --------------------------------------------------------------------------------
 
 def build_cpp() -> None:
@@ -414,14 +426,16 @@ def main() -> None:
     global OUT, PGQ, PYPI, PYPI_DSN, PGBIN
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", default="s1,s2,s3,s4,waiting")
+    ap.add_argument("--only", default="s1,s2,s3,s4,waiting,waitbatch")
     a = ap.parse_args()
     if a.quick:
         cfg = {"seconds": 2, "drain_seconds": 3, "backlog": 20000, "sql_drain1_cap": 3000, "latency_seconds": 5,
-               "reps": 1, "rounds": 1, "waiting_reps": 1, "wake_seconds": 3}
+               "reps": 1, "rounds": 1, "waiting_reps": 1, "wake_seconds": 3,
+               "waitbatch_seconds": 4}
     else:
         cfg = {"seconds": 10, "drain_seconds": 10, "backlog": 100000, "sql_drain1_cap": 10000, "latency_seconds": 20,
-               "reps": 2, "rounds": 3, "waiting_reps": 3, "wake_seconds": 8}
+               "reps": 2, "rounds": 3, "waiting_reps": 3, "wake_seconds": 8,
+               "waitbatch_seconds": 8}
     if os.environ.get("BENCH_SECONDS"):
         cfg["seconds"] = cfg["drain_seconds"] = float(os.environ["BENCH_SECONDS"])
     if os.environ.get("BENCH_BACKLOG"):
@@ -462,7 +476,7 @@ def main() -> None:
         meta["cfg"] = cfg
         (RESULTS / "meta.json").write_text(json.dumps(meta, indent=1))
         with open(RESULTS / "latest.jsonl", "w") as OUT:
-            steps = {"s1": s1, "s2": s2, "s3": s3, "s4": s4, "waiting": waiting}
+            steps = {"s1": s1, "s2": s2, "s3": s3, "s4": s4, "waiting": waiting, "waitbatch": waitbatch}
             for name in a.only.split(","):
                 steps[name](pg, cfg)
         meta["duration_min"] = round((time.monotonic() - T0) / 60, 1)

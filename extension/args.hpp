@@ -15,6 +15,10 @@ constexpr int max_interval_years = 1000;
 // pgqrs.max_payload_bytes: the largest payload accepted (GUC, default 1 MiB).
 extern int max_payload_bytes;
 
+// pgqrs.max_wait_seconds: the longest a dequeue_wait call that keeps its
+// statement's xmin sleeps (GUC, default 60).
+extern int max_wait_seconds_setting;
+
 // Argument n, which must not be NULL ("<name> must not be null" otherwise).
 Datum required(FunctionCallInfo fcinfo, int n, const char *name);
 

@@ -8,6 +8,7 @@
 #include "guard.hpp"
 #include "lookup.hpp"
 #include "results.hpp"
+#include "wake.hpp"
 
 using namespace pgqrs;
 
@@ -75,7 +76,8 @@ static Statement release_leases = {
     "WHERE m.id = x.id AND m.dequeued_at IS NOT NULL AND m.vt > $5 "
     "  AND ($2 IS NULL OR m.consumer_worker_id = $2) "
     "  AND (x.attempt IS NULL OR m.read_ct = x.attempt) "
-    "  AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$6"),
+    "  AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$6")
+    "RETURNING m.queue_id",
     6, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID, OIDOID}};
 
 // The arguments of a batch call: msg_ids, worker_id, attempts (same length as msg_ids).
@@ -185,8 +187,9 @@ PGQRS_FUNCTION(release)
 
     CallScope call = begin_call(fcinfo);
     consumer_scope(fcinfo, 1, args, nulls, 3, 5);
-    uint64 released = exec(release_leases, args, nulls).count;
-    check_worker_known(fcinfo, 1, released);
+    Rows released = exec(release_leases, args, nulls);
+    check_worker_known(fcinfo, 1, released.count);
+    wake_after_commit_rows(released);
     end_call(call);
-    PG_RETURN_INT64(static_cast<int64>(released));
+    PG_RETURN_INT64(static_cast<int64>(released.count));
 }

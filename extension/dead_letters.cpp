@@ -5,6 +5,7 @@
 #include "guard.hpp"
 #include "lookup.hpp"
 #include "results.hpp"
+#include "wake.hpp"
 
 using namespace pgqrs;
 
@@ -53,6 +54,7 @@ PGQRS_FUNCTION(replay_dlq)
                                    TextDatumGetCString(name))));
     }
     uint64 replayed = exec(replay_dead, args, nulls).count;
+    wake_after_commit(DatumGetInt64(args[0]), static_cast<int>(Min(replayed, (uint64) PG_INT32_MAX)));
     end_call(call);
     PG_RETURN_INT64(static_cast<int64>(replayed));
 }

@@ -4,6 +4,7 @@
 #include "guard.hpp"
 #include "lookup.hpp"
 #include "results.hpp"
+#include "snapshot.hpp"
 #include "wake.hpp"
 
 extern "C" {
@@ -14,16 +15,20 @@ extern "C" {
 
 using namespace pgqrs;
 
+int pgqrs::max_wait_seconds_setting = 60;
+
 // Claims the oldest visible messages, walking the (queue_id, vt, id) index in
 // order (the queue is a scalar subquery so the scan can use it), and leases
 // them. A claimed message already delivered max_attempts times is left as it
 // was instead: it comes back with its old dequeued_at, the caller tells it
 // from the leased ones (dequeued_at = $5) and dead-letters it. The rows are
 // updated through id = ANY (array) so the plan stays an index probe whatever
-// batch size the generic plan assumes.
+// batch size the generic plan assumes. $6: the queues the caller may consume
+// (NULL for all), so a queue recreated under the name after the access check
+// is not claimed from.
 static Statement claim_messages = {
     "WITH q AS (SELECT id, max_attempts FROM @.queues WHERE queue_name = $1 "
-    "           AND ($4 IS NULL OR EXISTS "
+    "           AND ($6::bigint[] IS NULL OR id = ANY ($6)) AND ($4 IS NULL OR EXISTS "
     "               (SELECT FROM @.workers w WHERE w.id = $4 AND w.status = 'ready'))), "
     "claimed AS (SELECT m.id FROM @.messages m "
     "            WHERE m.queue_id = (SELECT id FROM q) AND m.vt <= $5 "
@@ -36,7 +41,7 @@ static Statement claim_messages = {
     "                            ELSE m.consumer_worker_id END "
     "FROM q WHERE m.id = ANY (ARRAY(SELECT id FROM claimed)) RETURNING m.*) "
     "SELECT * FROM leased ORDER BY id",
-    5, {TEXTOID, INT4OID, TIMESTAMPTZOID, INT8OID, TIMESTAMPTZOID}};
+    6, {TEXTOID, INT4OID, TIMESTAMPTZOID, INT8OID, TIMESTAMPTZOID, INT8ARRAYOID}};
 
 // Moves exhausted messages (claimed and locked by this transaction) to the archive.
 static Statement bury_messages = {
@@ -47,15 +52,24 @@ static Statement bury_messages = {
     "  producer_worker_id, consumer_worker_id, true FROM dead",
     1, {INT8ARRAYOID}};
 
-// When the next message of a queue becomes visible: a delayed message or a lease ending.
-static Statement next_visible = {
-    "SELECT min(vt) AS next_vt FROM @.messages WHERE queue_id = $1 AND vt > $2", 2, {INT8OID, TIMESTAMPTZOID}};
+// What a waiter that found nothing needs to know: the queue's id now (no
+// row: deleted) and the worker's status.
+static Statement wait_state = {
+    "SELECT q.id AS queue_id, (SELECT w.status FROM @.workers w WHERE w.id = $2) AS worker_status "
+    "FROM @.queues q WHERE q.queue_name = $1",
+    2, {TEXTOID, INT8OID}};
 
-// A dequeue that dead-letters its whole claim tries again, this many times at most.
-constexpr int max_claim_rounds = 8;
+// When the next message of a queue becomes visible: a delayed message or a
+// lease ending. The scan walks the entries of leases that ended in an archive
+// and are not yet vacuumed, so a waiter runs it only when it would otherwise
+// sleep a full recheck interval, not after each wake-up.
+static Statement next_visible = {
+    "SELECT min(vt) AS next_vt FROM @.messages WHERE queue_id = $1 AND vt > $2", 2,
+    {INT8OID, TIMESTAMPTZOID}};
 
 // How often a waiting consumer looks at its queue without a wake-up: with
-// preloading, a safety net; without, the only way it learns of new messages.
+// preloading, a safety net (and how soon a suspended worker's waiter sees its
+// resume); without, the only way it learns of new messages.
 constexpr long wait_recheck_ms = 1000;
 constexpr long wait_poll_ms = 100;
 constexpr int max_wait_seconds = 3600;
@@ -81,22 +95,32 @@ static ClaimArgs claim_args(FunctionCallInfo fcinfo)
 }
 
 // Leases up to batch_size messages into the function's result; returns how
-// many. When nothing was claimed and diagnose is set, raises the error that
-// explains it (unknown queue, unknown or stopped worker), if any.
+// many. Exhausted messages the claim meets are buried and the claim runs again,
+// until it has batch_size deliverable messages or the queue has no more visible
+// ones: a call never comes back short while a deliverable message is visible
+// and unlocked, and its work is the exhausted messages in front of them, each
+// buried once. When nothing was claimed and diagnose is set, raises the error
+// that explains it (unknown queue, unknown or stopped worker), if any. Every
+// call checks the caller's access first (a wait checks at each pass).
 static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose)
 {
-    if (diagnose) {  // the first pass of a call checks who is asking
-        require_queue_access(fcinfo, Access::consumer, a.name);
-        if (a.has_worker)
-            require_worker_owner(fcinfo, DatumGetInt64(a.worker_id));
-    }
+    require_queue_access(fcinfo, Access::consumer, a.name);
+    if (a.has_worker)
+        require_worker_owner(fcinfo, DatumGetInt64(a.worker_id));
+    bool all;
+    Datum allowed = allowed_queues(fcinfo, Access::consumer, &all);
+
     int32 wanted = a.batch_size;
     int delivered = 0;
-    for (int round = 0; round < max_claim_rounds && wanted > 0; round++) {
+    for (;;) {
+        int32 asked = wanted;
         Datum leased_at = seconds_from_now(0);
-        Datum args[5] = {a.name, Int32GetDatum(wanted), seconds_from_now(a.lock_seconds),
-                         a.worker_id, leased_at};
-        Rows claimed = exec(claim_messages, args, a.has_worker ? "     " : "   n ");
+        Datum args[6] = {a.name, Int32GetDatum(asked), seconds_from_now(a.lock_seconds),
+                         a.worker_id, leased_at, allowed};
+        char nulls[7] = "      ";
+        nulls[3] = a.has_worker ? ' ' : 'n';
+        nulls[5] = all ? 'n' : ' ';
+        Rows claimed = exec(claim_messages, args, nulls);
         uint64 rows = claimed.count;
         Datum *exhausted = static_cast<Datum *>(palloc(sizeof(Datum) * (rows + 1)));
         int nexhausted = 0;
@@ -108,13 +132,21 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
             else
                 exhausted[nexhausted++] = value(claimed, row, "id", INT8OID);
         }
-        delivered += static_cast<int>(rows) - nexhausted;
-        wanted -= static_cast<int32>(rows) - nexhausted;
-        if (nexhausted == 0)
+        int taken = static_cast<int>(rows) - nexhausted;
+        if (taken > 0)  // an abort makes them visible again: waiters must hear of it
+            wake_after_abort(DatumGetInt64(value(claimed, 0, "queue_id", INT8OID)), taken);
+        delivered += taken;
+        wanted -= taken;
+        if (nexhausted > 0) {
+            Datum ids = PointerGetDatum(
+                construct_array(exhausted, nexhausted, INT8OID, 8, true, TYPALIGN_DOUBLE));
+            exec(bury_messages, &ids, " ");
+        }
+        pfree(exhausted);
+        // a short claim saw every visible message; a full one without exhausted
+        // messages delivered all that was wanted
+        if (wanted <= 0 || nexhausted == 0 || rows < static_cast<uint64>(asked))
             break;
-        Datum ids = PointerGetDatum(
-            construct_array(exhausted, nexhausted, INT8OID, 8, true, TYPALIGN_DOUBLE));
-        exec(bury_messages, &ids, " ");
     }
     if (delivered == 0 && diagnose) {
         find_queue(a.name);
@@ -134,18 +166,55 @@ PGQRS_FUNCTION(dequeue)
     return (Datum) 0;
 }
 
-// Milliseconds to sleep before looking again: until the deadline, the next
-// message becoming visible, or the recheck interval, whichever comes first.
-static long sleep_ms(int64 queue_id, TimestampTz deadline)
+// What one pass of a wait found.
+struct Pass {
+    int claimed;
+    int64 queue_id;     // the queue's id now (another one: recreated)
+    bool worker_ready;  // false: suspended, nothing to claim until it resumes
+};
+
+// One pass of a wait: the claim and, when it found nothing, the queue's
+// state. Runs in its own SPI connection, so its result tables and memory are
+// freed when it ends: a wait of any length holds one pass's memory.
+static Pass wait_pass(FunctionCallInfo fcinfo, const ClaimArgs &a, int64 queue_id)
 {
-    TimestampTz now = GetCurrentTimestamp();
-    TimestampTz until = Min(deadline, now + (wake_available() ? wait_recheck_ms : wait_poll_ms) * 1000);
+    Pass pass = {0, queue_id, true};
+    begin_pass();
+    pass.claimed = claim_into(fcinfo, a, false);
+    if (pass.claimed == 0) {
+        Datum args[2] = {a.name, a.worker_id};
+        Rows state = exec(wait_state, args, a.has_worker ? "  " : " n");
+        if (state.count == 0) {
+            pass.queue_id = find_queue(a.name).id;  // P0002 unless recreated just now
+        } else {
+            pass.queue_id = DatumGetInt64(value(state, 0, "queue_id", INT8OID));
+            bool no_worker;
+            Datum status = value(state, 0, "worker_status", TEXTOID, &no_worker);
+            if (a.has_worker && no_worker) {
+                worker_state(DatumGetInt64(a.worker_id));  // P0002 'worker does not exist'
+                pass.worker_ready = false;
+            } else if (a.has_worker) {
+                const char *s = TextDatumGetCString(status);
+                if (s[0] == 's' && s[1] == 't')
+                    require_not_stopped(DatumGetInt64(a.worker_id));  // 55000
+                pass.worker_ready = s[0] == 'r';
+            }
+        }
+    }
+    end_pass();
+    return pass;
+}
+
+// The time the next message of the queue becomes visible, or 0 when none is pending.
+static TimestampTz next_visible_at(int64 queue_id, TimestampTz now)
+{
+    begin_pass();
     Datum args[2] = {Int64GetDatum(queue_id), TimestampTzGetDatum(now)};
     bool none;
     Datum next = value(exec(next_visible, args, "  "), 0, "next_vt", TIMESTAMPTZOID, &none);
-    if (!none)
-        until = Min(until, DatumGetTimestampTz(next));
-    return Max(1, TimestampDifferenceMilliseconds(now, until) + 1);
+    TimestampTz at = none ? 0 : DatumGetTimestampTz(next);
+    end_pass();
+    return at;
 }
 
 PGQRS_FUNCTION(dequeue_wait)
@@ -160,25 +229,63 @@ PGQRS_FUNCTION(dequeue_wait)
 
     begin_rows(fcinfo);
     CallScope call = begin_call(fcinfo);
+    // The call's statement holds its snapshot (and so the backend's xmin) for
+    // the whole call. When nothing else can read with that snapshot the xmin is
+    // dropped while the call sleeps; otherwise pgqrs.max_wait_seconds bounds it.
+    bool sleep_without_xmin = snapshot_only_ours(fcinfo);
+    int32 waits = sleep_without_xmin ? wait_seconds : Min(wait_seconds, max_wait_seconds_setting);
+    TimestampTz deadline = GetCurrentTimestamp() + static_cast<int64>(waits) * USECS_PER_SEC;
+    require_queue_access(fcinfo, Access::consumer, args.name);  // before find_queue's P0002
     int64 queue_id = find_queue(args.name).id;
-    TimestampTz deadline = GetCurrentTimestamp() + static_cast<int64>(wait_seconds) * USECS_PER_SEC;
+    bool ready = true;
+    TimestampTz next = 0;    // when the next message becomes visible, as last looked up (0: none)
+    bool look_ahead = true;  // look it up after this pass: the first, and those no wake-up began
 
-    // The slot must be cleared however the wait ends (cancel, error, timeout).
+    // The slot must be disarmed however the wait ends (cancel, error, timeout);
+    // a wake-up that came after the last claim began goes to another waiter.
     PG_TRY();
     {
-        for (bool first = true;; first = false) {
-            wake_register(queue_id);
+        for (;;) {
             ResetLatch(MyLatch);
-            if (claim_into(fcinfo, args, first) > 0 || GetCurrentTimestamp() >= deadline)
+            if (ready)
+                wake_arm(queue_id, args.batch_size);
+            Pass pass = wait_pass(fcinfo, args, queue_id);
+            if (pass.claimed > 0)
                 break;
-            (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-                             sleep_ms(queue_id, deadline), PG_WAIT_EXTENSION);
+            TimestampTz now = GetCurrentTimestamp();
+            if (now >= deadline)
+                break;
+            if (pass.queue_id != queue_id || pass.worker_ready != ready) {
+                // recreated under the same name, or the worker suspended or resumed
+                if (wake_disarm() && !pass.worker_ready)
+                    wake_now(queue_id, args.batch_size);
+                queue_id = pass.queue_id;
+                ready = pass.worker_ready;
+                next = 0;
+                look_ahead = true;
+                if (ready)
+                    continue;  // claim again at once
+            }
+            // Polling every 100 ms (not preloaded) needs no look-ahead.
+            if (wake_available() && ready && (look_ahead || (next != 0 && next <= now)))
+                next = next_visible_at(queue_id, now);
+            long interval = !wake_available() ? wait_poll_ms : wait_recheck_ms;
+            TimestampTz until = Min(deadline, now + interval * 1000);
+            if (ready && next > now)
+                until = Min(until, next);
+            if (sleep_without_xmin)
+                drop_xmin();
+            int events = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+                                   Max(1, TimestampDifferenceMilliseconds(now, until) + 1),
+                                   PG_WAIT_EXTENSION);
+            look_ahead = (events & WL_LATCH_SET) == 0;
             CHECK_FOR_INTERRUPTS();
         }
     }
     PG_FINALLY();
     {
-        wake_unregister();
+        if (wake_disarm())
+            wake_now(queue_id, args.batch_size);
     }
     PG_END_TRY();
 

@@ -24,6 +24,13 @@ void _PG_init(void)
                             "Measured as the size of the jsonb value.",
                             &pgqrs::max_payload_bytes, 1024 * 1024, 1, MaxAllocSize - 1,
                             PGC_SUSET, GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("pgqrs.max_wait_seconds",
+                            "Longest a dequeue_wait call that keeps its snapshot sleeps, in seconds.",
+                            "Such a call (any statement but SELECT columns FROM dequeue_wait(...)) "
+                            "holds back vacuum while it sleeps; a longer wait_seconds returns no "
+                            "rows after this.",
+                            &pgqrs::max_wait_seconds_setting, 60, 1, 3600, PGC_SUSET,
+                            GUC_UNIT_S, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("pgqrs");
     pgqrs::wake_init();
 }

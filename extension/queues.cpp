@@ -5,6 +5,7 @@
 #include "guard.hpp"
 #include "lookup.hpp"
 #include "results.hpp"
+#include "wake.hpp"
 
 using namespace pgqrs;
 
@@ -125,6 +126,7 @@ PGQRS_FUNCTION(delete_queue)
     }
 
     exec(delete_queue_rows, &queue_id, " ");
+    wake_after_commit(DatumGetInt64(queue_id), wake_everyone);  // its waiters raise P0002
     end_call(call);
     PG_RETURN_BOOL(true);
 }

@@ -63,6 +63,17 @@ void end_call(const CallScope &scope)
     current_caller = scope.previous_caller;
 }
 
+void begin_pass()
+{
+    if (SPI_connect() != SPI_OK_CONNECT)
+        elog(ERROR, "pgqrs: SPI_connect failed");
+}
+
+void end_pass()
+{
+    SPI_finish();
+}
+
 // st.sql with every "@." replaced by the quoted schema name and a dot.
 static const char *qualified_sql(const char *sql)
 {

@@ -56,6 +56,12 @@ CallScope begin_call(FunctionCallInfo fcinfo);
 // subtransaction, which switches back by itself.
 void end_call(const CallScope &scope);
 
+// A nested SPI scope inside a call: the results of the statements run
+// between begin_pass and end_pass are freed at end_pass (a long wait runs
+// many passes in one call).
+void begin_pass();
+void end_pass();
+
 // The role that called the pgqrs function now running.
 Oid caller();
 

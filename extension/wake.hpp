@@ -1,30 +1,47 @@
-// Waking waiting consumers (dequeue_wait) when messages are committed.
+// Waking waiting consumers (dequeue_wait) when messages become visible.
 //
 // With pgqrs in shared_preload_libraries, each backend has a slot in shared
-// memory naming the queue it waits on; a transaction that enqueued N messages
-// to a queue sets the latch of up to N of its waiters right after it commits,
-// and a woken waiter's slot is cleared so the next message wakes another one.
-// Without preloading there is no shared memory: waiters poll (wait.cpp).
+// memory naming the (database, queue) it waits on and how many messages it
+// takes at once. A transaction that made N messages of a queue visible sets,
+// right after it commits, the latches of that queue's waiters until their batch
+// sizes cover N, starting after the waiter woken last (so wake-ups go round the
+// waiters); a woken waiter's slot is disarmed so the next wake-up goes to
+// another. Without preloading there is no shared memory: waiters poll.
 #pragma once
 
-#include "pg.hpp"
+#include "spi.hpp"
 
 namespace pgqrs {
 
-// From _PG_init: asks for shared memory when preloading, registers the commit hook.
+// Wakes every waiter of the queue (a deleted queue, an unknown number of messages).
+constexpr int wake_everyone = -1;
+
+// From _PG_init: asks for shared memory when preloading, registers the hooks.
 void wake_init();
 
 // True when this server has the shared slots (pgqrs was preloaded).
 bool wake_available();
 
-// This transaction enqueued `count` messages to queue_id: wake that many
-// waiters of the queue once it commits.
+// This transaction made `count` messages of queue_id (of this database)
+// visible, or wake_everyone: wake that many waiters once it commits.
 void wake_after_commit(int64 queue_id, int count);
 
-// This backend waits on queue_id from now on (call again after each wake-up).
-void wake_register(int64 queue_id);
+// The same for each row of rows, whose column "queue_id" is a queue id.
+void wake_after_commit_rows(const Rows &rows);
 
-// This backend no longer waits.
-void wake_unregister();
+// The messages this transaction leased from queue_id come back if it aborts:
+// wake waiters for them then.
+void wake_after_abort(int64 queue_id, int count);
+
+// Wakes waiters of queue_id for `count` messages now (a wake-up passed on).
+void wake_now(int64 queue_id, int count);
+
+// This backend waits on queue_id, taking up to `want` messages at once; its
+// latch is set when it is woken. Arming again while armed keeps the slot.
+void wake_arm(int64 queue_id, int want);
+
+// This backend no longer waits; returns true when it had been woken since it
+// armed (a wake-up it has not used, if it does not claim again).
+bool wake_disarm();
 
 }  // namespace pgqrs

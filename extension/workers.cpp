@@ -7,6 +7,7 @@
 #include "guard.hpp"
 #include "lookup.hpp"
 #include "results.hpp"
+#include "wake.hpp"
 
 using namespace pgqrs;
 
@@ -24,7 +25,7 @@ static Statement upsert_worker = {
 
 static Statement release_worker_messages = {
     "UPDATE @.messages SET vt = LEAST(vt, $2), consumer_worker_id = NULL "
-    "WHERE consumer_worker_id = $1",
+    "WHERE consumer_worker_id = $1 RETURNING queue_id",
     2, {INT8OID, TIMESTAMPTZOID}};
 
 static Statement select_worker_row = {"SELECT * FROM @.workers WHERE id = $1", 1, {INT8OID}};
@@ -72,7 +73,7 @@ static Statement reclaim_leases = {
     "      AND ($1::bigint IS NULL OR w.queue_id = $1 OR EXISTS (SELECT FROM @.messages m "
     "           WHERE m.consumer_worker_id = w.id AND m.queue_id = $1)) RETURNING w.id) "
     "UPDATE @.messages m SET vt = LEAST(m.vt, $3), consumer_worker_id = NULL "
-    "FROM silent WHERE m.consumer_worker_id = silent.id",
+    "FROM silent WHERE m.consumer_worker_id = silent.id RETURNING m.queue_id",
     3, {INT8OID, INTERVALOID, TIMESTAMPTZOID}};
 
 static Datum worker_id_arg(FunctionCallInfo fcinfo)
@@ -88,7 +89,7 @@ static const char *state_name(char state)
 static void release_held(Datum worker_id)
 {
     Datum args[2] = {worker_id, seconds_from_now(0)};
-    exec(release_worker_messages, args, "  ");
+    wake_after_commit_rows(exec(release_worker_messages, args, "  "));
 }
 
 static Datum worker_row(FunctionCallInfo fcinfo, Datum worker_id)
@@ -264,7 +265,8 @@ PGQRS_FUNCTION(reclaim_messages)
     Datum args[3] = {(Datum) 0, older_than, seconds_from_now(0)};
     if (!PG_ARGISNULL(0))
         args[0] = Int64GetDatum(find_queue(queue_name(fcinfo, 0)).id);
-    uint64 released = exec(reclaim_leases, args, PG_ARGISNULL(0) ? "n  " : "   ").count;
+    Rows released = exec(reclaim_leases, args, PG_ARGISNULL(0) ? "n  " : "   ");
+    wake_after_commit_rows(released);
     end_call(call);
-    PG_RETURN_INT64(static_cast<int64>(released));
+    PG_RETURN_INT64(static_cast<int64>(released.count));
 }
