@@ -33,8 +33,13 @@ if [ $# -eq 0 ]; then
     exit
 fi
 old_version=$1
-git -C "$repo" rev-parse --verify --quiet "v$old_version^{commit}" >/dev/null ||
-    { echo "upgrade: no tag v$old_version for the release $old_version" >&2; exit 1; }
+# the release's tag, or its commit from tests/upgrade/releases (a clone without tags)
+old_rev=v$old_version
+if ! git -C "$repo" rev-parse --verify --quiet "$old_rev^{commit}" >/dev/null; then
+    old_rev=$(awk -v v="$old_version" '$1 == v { print $2 }' "$here/releases")
+    git -C "$repo" rev-parse --verify --quiet "${old_rev:-none}^{commit}" >/dev/null ||
+        { echo "upgrade: no tag v$old_version nor commit in tests/upgrade/releases for $old_version" >&2; exit 1; }
+fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pgqrs-upgrade.XXXXXX")
 chmod 755 "$tmp"
@@ -62,7 +67,7 @@ export PG_BINDIR=$root$("$pg_config" --bindir)
 
 step "building $old_version from v$old_version"
 mkdir "$tmp/old"
-git -C "$repo" archive "v$old_version" | tar -x -C "$tmp/old"
+git -C "$repo" archive "$old_rev" | tar -x -C "$tmp/old"
 "$make" -s -C "$tmp/old" install-ext PG_CONFIG="$pg_config" DESTDIR="$root" >"$tmp/old-build.log" 2>&1 ||
     { cat "$tmp/old-build.log"; exit 1; }
 
@@ -115,7 +120,7 @@ else
 fi
 grep -qz -- "$expected" <<<"$out" || { echo "upgrade: unclear error before the update: $out" >&2; exit 1; }
 if [ "$old_version" = 0.1.0 ]; then
-    missing=$(comm -23 <(git -C "$repo" show v0.1.0:sql/pgqrs.sql | grep -o "'pgqrs_[a-z_]*'" | tr -d "'" | sort -u) \
+    missing=$(comm -23 <(git -C "$repo" show "$old_rev:sql/pgqrs.sql" | grep -o "'pgqrs_[a-z_]*'" | tr -d "'" | sort -u) \
                        <(nm -D --defined-only "$root$("$pg_config" --pkglibdir)/pgqrs.so" | awk '{print $3}' | sort -u))
     [ -z "$missing" ] || { echo "upgrade: loader/pgqrs.c lacks the 0.1.0 functions: $missing" >&2; exit 1; }
 fi
