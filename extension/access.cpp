@@ -3,9 +3,7 @@
 #include "lookup.hpp"
 
 extern "C" {
-#include "catalog/pg_proc.h"
 #include "utils/acl.h"
-#include "utils/syscache.h"
 }
 
 namespace pgqrs {
@@ -67,21 +65,10 @@ Oid caller_role()
     return caller();
 }
 
-static Oid extension_owner(FunctionCallInfo fcinfo)
-{
-    HeapTuple proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
-    if (!HeapTupleIsValid(proc))
-        elog(ERROR, "pgqrs: function %u not found", fcinfo->flinfo->fn_oid);
-    Oid owner = reinterpret_cast<Form_pg_proc>(GETSTRUCT(proc))->proowner;
-    ReleaseSysCache(proc);
-    return owner;
-}
-
 // Superusers and the owner's role pass every check without a lookup.
-static bool caller_is_owner(FunctionCallInfo fcinfo)
+static bool caller_is_owner(FunctionCallInfo)
 {
-    Oid caller = caller_role();
-    return superuser_arg(caller) || has_privs_of_role(caller, extension_owner(fcinfo));
+    return caller_has_owner_privileges();
 }
 
 static pg_attribute_noreturn() void raise_denied(Access access, Datum queue_name)

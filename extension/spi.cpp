@@ -2,25 +2,29 @@
 
 extern "C" {
 #include "catalog/pg_proc.h"
+#include "utils/acl.h"
+#include "utils/inval.h"
 #include "utils/syscache.h"
 }
 
 namespace pgqrs {
 
 // The schema of the pgqrs function being called, by oid and name; statements
-// name their tables in it.
+// name their tables in it. The name is looked up again only after a change to
+// pg_namespace (a rename) invalidates it.
 static Oid call_schema = InvalidOid;
 static char call_schema_name[NAMEDATALEN];
-static Oid current_caller = InvalidOid;
+static bool schema_name_valid = false;
 
-static Oid function_owner(Oid function)
+// The role that called the function now running, its owner, and whether the
+// caller has the owner's privileges (0 unknown, 1 yes, 2 no: asked once a call).
+static Oid current_caller = InvalidOid;
+static Oid current_owner = InvalidOid;
+static int caller_is_owner_state = 0;
+
+static void forget_schema_name(Datum, int, uint32)
 {
-    HeapTuple proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(function));
-    if (!HeapTupleIsValid(proc))
-        elog(ERROR, "pgqrs: function %u not found", function);
-    Oid owner = reinterpret_cast<Form_pg_proc>(GETSTRUCT(proc))->proowner;
-    ReleaseSysCache(proc);
-    return owner;
+    schema_name_valid = false;
 }
 
 Oid caller()
@@ -28,19 +32,44 @@ Oid caller()
     return current_caller;
 }
 
+bool caller_has_owner_privileges()
+{
+    if (caller_is_owner_state == 0)
+        caller_is_owner_state = superuser_arg(current_caller) ||
+                                        has_privs_of_role(current_caller, current_owner)
+                                    ? 1 : 2;
+    return caller_is_owner_state == 1;
+}
+
 CallScope begin_call(FunctionCallInfo fcinfo)
 {
-    CallScope scope = {current_caller, InvalidOid, 0};
-    call_schema = get_func_namespace(fcinfo->flinfo->fn_oid);
-    char *name = get_namespace_name(call_schema);
-    if (name == nullptr)
-        elog(ERROR, "pgqrs: schema %u of the extension does not exist", call_schema);
-    strlcpy(call_schema_name, name, sizeof call_schema_name);
+    static bool callback_registered = false;
+    if (!callback_registered) {
+        CacheRegisterSyscacheCallback(NAMESPACEOID, forget_schema_name, (Datum) 0);
+        callback_registered = true;
+    }
+
+    CallScope scope = {current_caller, current_owner, caller_is_owner_state, InvalidOid, 0};
+    HeapTuple proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
+    if (!HeapTupleIsValid(proc))
+        elog(ERROR, "pgqrs: function %u not found", fcinfo->flinfo->fn_oid);
+    Oid schema = reinterpret_cast<Form_pg_proc>(GETSTRUCT(proc))->pronamespace;
+    current_owner = reinterpret_cast<Form_pg_proc>(GETSTRUCT(proc))->proowner;
+    ReleaseSysCache(proc);
+
+    if (!schema_name_valid || schema != call_schema) {
+        char *name = get_namespace_name(schema);
+        if (name == nullptr)
+            elog(ERROR, "pgqrs: schema %u of the extension does not exist", schema);
+        strlcpy(call_schema_name, name, sizeof call_schema_name);
+        call_schema = schema;
+        schema_name_valid = true;
+    }
 
     current_caller = GetUserId();
+    caller_is_owner_state = 0;
     GetUserIdAndSecContext(&scope.saved_user, &scope.saved_context);
-    SetUserIdAndSecContext(function_owner(fcinfo->flinfo->fn_oid),
-                           scope.saved_context | SECURITY_LOCAL_USERID_CHANGE);
+    SetUserIdAndSecContext(current_owner, scope.saved_context | SECURITY_LOCAL_USERID_CHANGE);
 
     if (SPI_connect() != SPI_OK_CONNECT)
         elog(ERROR, "pgqrs: SPI_connect failed");
@@ -61,6 +90,8 @@ void end_call(const CallScope &scope)
     SPI_finish();
     SetUserIdAndSecContext(scope.saved_user, scope.saved_context);
     current_caller = scope.previous_caller;
+    current_owner = scope.previous_owner;
+    caller_is_owner_state = scope.previous_owner_state;
 }
 
 void begin_pass()

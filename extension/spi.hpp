@@ -39,6 +39,8 @@ struct Rows {
 // that called it and what to restore when it ends.
 struct CallScope {
     Oid previous_caller;
+    Oid previous_owner;
+    int previous_owner_state;
     Oid saved_user;
     int saved_context;
 };
@@ -64,6 +66,10 @@ void end_pass();
 
 // The role that called the pgqrs function now running.
 Oid caller();
+
+// True when that caller is a superuser or has the privileges of the
+// function's owner (asked once per call).
+bool caller_has_owner_privileges();
 
 // Executes st (count = row limit, 0 for all). nulls: ' ' for a value, 'n' for NULL.
 Rows exec(Statement &st, const Datum *values, const char *nulls, long count = 0);
