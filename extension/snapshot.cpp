@@ -27,8 +27,11 @@ bool only_columns(List *targetlist)
 
 bool snapshot_only_ours(FunctionCallInfo fcinfo)
 {
+    // The unnamed portal of the client's protocol: a cursor, or a portal that
+    // PL/pgSQL opens for a FOR loop inside another statement, does not count.
     if (IsolationUsesXactSnapshot() || ActivePortal == nullptr ||
-        ActivePortal->status != PORTAL_ACTIVE || list_length(ActivePortal->stmts) != 1)
+        ActivePortal->status != PORTAL_ACTIVE || ActivePortal->name == nullptr ||
+        ActivePortal->name[0] != '\0' || list_length(ActivePortal->stmts) != 1)
         return false;
     PlannedStmt *stmt = linitial_node(PlannedStmt, ActivePortal->stmts);
     if (stmt->commandType != CMD_SELECT || stmt->hasModifyingCTE || stmt->subplans != NIL ||
@@ -47,6 +50,13 @@ bool snapshot_only_ours(FunctionCallInfo fcinfo)
     // its arguments (no subquery: no subplans) are evaluated before the call
     if (!IsA(call, FuncExpr) || castNode(FuncExpr, call)->funcid != fcinfo->flinfo->fn_oid)
         return false;
+    // Arguments that are values only: a function among them could read with the
+    // statement's snapshot after a call it makes itself (this one, nested) returns.
+    ListCell *arg;
+    foreach (arg, castNode(FuncExpr, call)->args) {
+        if (!IsA(lfirst(arg), Const) && !IsA(lfirst(arg), Param))
+            return false;
+    }
     // Last: ThereAreNoReadyPortals leaves its hash scan open when it finds a
     // ready portal (a cursor), which PostgreSQL reports with a warning at the
     // end of the transaction; only a top-level call of this shape gets here.

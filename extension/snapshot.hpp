@@ -9,9 +9,10 @@
 namespace pgqrs {
 
 // True when the statement running this call can read nothing with its snapshot
-// but this call's own result: READ COMMITTED, a portal whose one statement is
-// `SELECT <columns> FROM <this function>(<arguments without subqueries>)` with
-// no other clause, and no other open portal (a cursor) in the transaction.
+// but this call's own result: READ COMMITTED, the client's unnamed portal
+// whose one statement is `SELECT <columns> FROM <this function>(<constants or
+// parameters>)` with no other clause, and no other open portal (a cursor) in
+// the transaction.
 bool snapshot_only_ours(FunctionCallInfo fcinfo);
 
 // Drops this backend's xmin until its next snapshot (only when snapshot_only_ours).

@@ -1,6 +1,7 @@
 #include "spi.hpp"
 
 extern "C" {
+#include "access/xact.h"
 #include "catalog/pg_proc.h"
 #include "utils/acl.h"
 #include "utils/inval.h"
@@ -16,45 +17,78 @@ static Oid call_schema = InvalidOid;
 static char call_schema_name[NAMEDATALEN];
 static bool schema_name_valid = false;
 
-// The role that called the function now running, its owner, and whether the
-// caller has the owner's privileges (0 unknown, 1 yes, 2 no: asked once a call).
-static Oid current_caller = InvalidOid;
-static Oid current_owner = InvalidOid;
-static int caller_is_owner_state = 0;
+// The pgqrs calls running, innermost last: each one's caller, its owner,
+// whether the caller has the owner's privileges (0 unknown, 1 yes, 2 no:
+// asked once a call), and the subtransaction it began in. A call that ends in
+// an error is dropped when its subtransaction aborts (a caught error in a call
+// nested in another must not leave the inner call's caller to the outer one).
+struct CallFrame {
+    Oid caller;
+    Oid owner;
+    int owner_state;
+    SubTransactionId subxact;
+};
+constexpr int max_call_depth = 64;
+static CallFrame frames[max_call_depth];
+static int depth = 0;
 
 static void forget_schema_name(Datum, int, uint32)
 {
     schema_name_valid = false;
 }
 
+static void drop_aborted_frames(SubXactEvent event, SubTransactionId subxact, SubTransactionId, void *)
+{
+    if (event == SUBXACT_EVENT_ABORT_SUB)
+        while (depth > 0 && frames[depth - 1].subxact >= subxact)
+            depth--;
+}
+
+static void drop_all_frames(XactEvent event, void *)
+{
+    if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+        depth = 0;
+}
+
+static CallFrame &current_frame()
+{
+    if (depth == 0)
+        elog(ERROR, "pgqrs: no call is running");
+    return frames[depth - 1];
+}
+
 Oid caller()
 {
-    return current_caller;
+    return current_frame().caller;
 }
 
 bool caller_has_owner_privileges()
 {
-    if (caller_is_owner_state == 0)
-        caller_is_owner_state = superuser_arg(current_caller) ||
-                                        has_privs_of_role(current_caller, current_owner)
-                                    ? 1 : 2;
-    return caller_is_owner_state == 1;
+    CallFrame &frame = current_frame();
+    if (frame.owner_state == 0)
+        frame.owner_state = superuser_arg(frame.caller) || has_privs_of_role(frame.caller, frame.owner)
+                                ? 1 : 2;
+    return frame.owner_state == 1;
 }
 
 CallScope begin_call(FunctionCallInfo fcinfo)
 {
-    static bool callback_registered = false;
-    if (!callback_registered) {
+    static bool callbacks_registered = false;
+    if (!callbacks_registered) {
         CacheRegisterSyscacheCallback(NAMESPACEOID, forget_schema_name, (Datum) 0);
-        callback_registered = true;
+        RegisterSubXactCallback(drop_aborted_frames, nullptr);
+        RegisterXactCallback(drop_all_frames, nullptr);
+        callbacks_registered = true;
     }
+    if (depth == max_call_depth)
+        elog(ERROR, "pgqrs: calls nested more than %d deep", max_call_depth);
 
-    CallScope scope = {current_caller, current_owner, caller_is_owner_state, InvalidOid, 0};
+    CallScope scope = {InvalidOid, 0};
     HeapTuple proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
     if (!HeapTupleIsValid(proc))
         elog(ERROR, "pgqrs: function %u not found", fcinfo->flinfo->fn_oid);
     Oid schema = reinterpret_cast<Form_pg_proc>(GETSTRUCT(proc))->pronamespace;
-    current_owner = reinterpret_cast<Form_pg_proc>(GETSTRUCT(proc))->proowner;
+    Oid owner = reinterpret_cast<Form_pg_proc>(GETSTRUCT(proc))->proowner;
     ReleaseSysCache(proc);
 
     if (!schema_name_valid || schema != call_schema) {
@@ -66,10 +100,9 @@ CallScope begin_call(FunctionCallInfo fcinfo)
         schema_name_valid = true;
     }
 
-    current_caller = GetUserId();
-    caller_is_owner_state = 0;
+    frames[depth++] = {GetUserId(), owner, 0, GetCurrentSubTransactionId()};
     GetUserIdAndSecContext(&scope.saved_user, &scope.saved_context);
-    SetUserIdAndSecContext(current_owner, scope.saved_context | SECURITY_LOCAL_USERID_CHANGE);
+    SetUserIdAndSecContext(owner, scope.saved_context | SECURITY_LOCAL_USERID_CHANGE);
 
     if (SPI_connect() != SPI_OK_CONNECT)
         elog(ERROR, "pgqrs: SPI_connect failed");
@@ -89,9 +122,7 @@ void end_call(const CallScope &scope)
     PopOverrideSearchPath();
     SPI_finish();
     SetUserIdAndSecContext(scope.saved_user, scope.saved_context);
-    current_caller = scope.previous_caller;
-    current_owner = scope.previous_owner;
-    caller_is_owner_state = scope.previous_owner_state;
+    depth--;
 }
 
 void begin_pass()

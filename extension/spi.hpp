@@ -35,12 +35,9 @@ struct Rows {
     const char *statement;
 };
 
-// One call of a pgqrs function, between begin_call and end_call: the role
-// that called it and what to restore when it ends.
+// One call of a pgqrs function, between begin_call and end_call: the user
+// to switch back to when it ends.
 struct CallScope {
-    Oid previous_caller;
-    Oid previous_owner;
-    int previous_owner_state;
     Oid saved_user;
     int saved_context;
 };

@@ -475,3 +475,23 @@ def test_other_statement_shapes_hold_it_for_at_most_the_cap(cluster):
           f"returned after {took:.1f} s")
     assert cap - 0.2 < took < cap + 2, took
     assert len(held) == len(ages) and max(held) > 20, ages
+
+
+def test_nested_calls_keep_the_snapshot_their_statement_reads_with(cluster):
+    """A dequeue_wait that another statement runs (a PL/pgSQL FOR loop inside
+    a query, or a function among its own arguments) keeps its xmin: that
+    statement may read with its snapshot again after the wait returns."""
+    _sql(cluster, "SELECT pgqrs.create_queue('xmin_nested')")
+    _sql(cluster, """CREATE OR REPLACE FUNCTION xmin_loop(s int) RETURNS int LANGUAGE plpgsql AS $$
+        DECLARE r record; BEGIN
+          FOR r IN SELECT * FROM pgqrs.dequeue_wait('xmin_nested', 1, 5, NULL, s) LOOP END LOOP;
+          RETURN 1; END $$""")
+    _sql(cluster, """CREATE OR REPLACE FUNCTION xmin_arg(s int) RETURNS int LANGUAGE plpgsql STABLE AS $$
+        BEGIN PERFORM * FROM pgqrs.dequeue_wait('xmin_nested', 1, 5, NULL, s); RETURN 0; END $$""")
+    seconds = pick(3, 10)
+    for statement in (f"SELECT xmin_loop({seconds}) FROM generate_series(1, 1)",
+                      f"SELECT * FROM pgqrs.dequeue_wait('xmin_nested', 1, 5, NULL, xmin_arg({seconds}))"):
+        ages, _ = _xmin_ages(cluster, statement, 60)
+        held = [a for a in ages if a is not None]
+        print(f"\n{statement}: {len(held)} of {len(ages)} samples with an xmin")
+        assert ages and len(held) == len(ages), (statement, ages)
