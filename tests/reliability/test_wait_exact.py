@@ -495,3 +495,49 @@ def test_nested_calls_keep_the_snapshot_their_statement_reads_with(cluster):
         held = [a for a in ages if a is not None]
         print(f"\n{statement}: {len(held)} of {len(ages)} samples with an xmin")
         assert ages and len(held) == len(ages), (statement, ages)
+
+
+def test_a_caught_error_of_a_nested_call_leaves_the_waiter_its_own_caller(cluster):
+    """A trigger a superuser put on pgqrs.archive calls pgqrs and catches its
+    error while a waiter buries a dead letter; the waiter's later passes still
+    check the waiter's own access: revoked meanwhile, it gets 42501, not the
+    message enqueued after the revoke."""
+    _sql(cluster, "SELECT pgqrs.create_queue('nest_q', 1)")
+    _sql(cluster, "CREATE ROLE nest_r LOGIN")
+    _sql(cluster, "SELECT pgqrs.grant_access('nest_r', 'consumer', 'nest_q')")
+    _sql(cluster, "CREATE SEQUENCE nest_fired")  # not rolled back with the failing wait
+    _sql(cluster, """CREATE FUNCTION nest_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM nextval('public.nest_fired');
+              BEGIN PERFORM pgqrs.get_queue('no_such_queue');
+              EXCEPTION WHEN others THEN NULL; END; RETURN NULL; END $$""")
+    _sql(cluster, "CREATE TRIGGER nest_audit AFTER INSERT ON pgqrs.archive "
+                  "FOR EACH STATEMENT EXECUTE FUNCTION nest_audit()")
+    try:
+        # a message delivered once already (max_attempts 1): the waiter's first pass buries it
+        _sql(cluster, "SELECT pgqrs.enqueue('nest_q', '{\"dead\": true}')")
+        _sql(cluster, "SELECT count(*) FROM pgqrs.dequeue('nest_q', 1, 1)")
+        time.sleep(1.2)
+        conn = psycopg.connect(cluster.dsn(user="nest_r", application_name="nest_waiter"), autocommit=True)
+        outcome = {}
+
+        def wait():
+            try:
+                outcome["rows"] = conn.execute(
+                    "SELECT payload FROM pgqrs.dequeue_wait('nest_q', 1, 30, NULL, 6)").fetchall()
+            except psycopg.Error as e:
+                outcome["sqlstate"] = e.sqlstate
+
+        t = threading.Thread(target=wait, daemon=True)
+        t.start()
+        _wait_for_waiters(cluster, ["nest_waiter"])
+        time.sleep(0.5)
+        _sql(cluster, "SELECT pgqrs.revoke_access('nest_r', 'consumer')")
+        _sql(cluster, "SELECT pgqrs.enqueue('nest_q', '{\"secret\": true}')")
+        t.join(15)
+        conn.close()
+        fired = _sql(cluster, "SELECT is_called FROM nest_fired")[0][0]
+        assert (fired, outcome) == (True, {"sqlstate": "42501"})
+    finally:
+        _sql(cluster, "DROP TRIGGER nest_audit ON pgqrs.archive")
+        _sql(cluster, "DROP FUNCTION nest_audit()")
+        _sql(cluster, "DROP SEQUENCE nest_fired")
