@@ -29,16 +29,18 @@ static Statement archive_messages = {
     "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
     "  producer_worker_id, consumer_worker_id) "
     "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id FROM done RETURNING id",
-    5, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, OIDOID}};
+    "  producer_worker_id, consumer_worker_id FROM done RETURNING id, queue_id, vt",
+    5, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, OIDOID},
+    moves_messages("queue_id", nullptr, "vt")};
 
 static Statement delete_messages = {
     "DELETE FROM @.messages m USING unnest($1::bigint[], $3::int[]) AS x(id, attempt) "
     "WHERE m.id = x.id AND ($2 IS NULL OR m.consumer_worker_id = $2) "
     "  AND (x.attempt IS NULL OR m.read_ct = x.attempt) "
     "  AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
-    "RETURNING m.id",
-    5, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, OIDOID}};
+    "RETURNING m.id, m.queue_id, m.vt",
+    5, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, OIDOID},
+    moves_messages("queue_id", nullptr, "vt")};
 
 // The single-message forms: the same conditions on one id, without arrays.
 static Statement archive_message = {
@@ -50,15 +52,17 @@ static Statement archive_message = {
     "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
     "  producer_worker_id, consumer_worker_id) "
     "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id FROM done RETURNING id",
-    5, {INT8OID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID}};
+    "  producer_worker_id, consumer_worker_id FROM done RETURNING id, queue_id, vt",
+    5, {INT8OID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID},
+    moves_messages("queue_id", nullptr, "vt")};
 
 static Statement delete_message = {
     "DELETE FROM @.messages m WHERE m.id = $1 AND ($2::bigint IS NULL OR m.consumer_worker_id = $2) "
     "  AND ($3::int IS NULL OR m.read_ct = $3) "
     "  AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
-    "RETURNING m.id",
-    5, {INT8OID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID}};
+    "RETURNING m.id, m.queue_id, m.vt",
+    5, {INT8OID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID},
+    moves_messages("queue_id", nullptr, "vt")};
 
 // A lease that nobody holds any more (released, or ended and never held by a
 // worker) is not extended: that would hide a message nobody works on.
@@ -67,8 +71,9 @@ static Statement extend_lease = {
     "  AND (m.consumer_worker_id IS NOT NULL OR m.vt > $7) "
     "  AND ($3 IS NULL OR m.consumer_worker_id = $3) AND ($4 IS NULL OR m.read_ct = $4) "
     "  AND ($5::bigint[] IS NULL OR m.queue_id = ANY ($5)) " NOT_ANOTHER_ROLES_LEASE("$6")
-    "RETURNING m.vt",
-    7, {INT8OID, TIMESTAMPTZOID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID, TIMESTAMPTZOID}};
+    "RETURNING m.vt, m.queue_id",
+    7, {INT8OID, TIMESTAMPTZOID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID, TIMESTAMPTZOID},
+    reschedules_messages("queue_id", "vt")};
 
 static Statement release_leases = {
     "UPDATE @.messages m SET vt = $5, consumer_worker_id = NULL "
@@ -77,8 +82,9 @@ static Statement release_leases = {
     "  AND ($2 IS NULL OR m.consumer_worker_id = $2) "
     "  AND (x.attempt IS NULL OR m.read_ct = x.attempt) "
     "  AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$6")
-    "RETURNING m.queue_id",
-    6, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID, OIDOID}};
+    "RETURNING m.queue_id, m.vt",
+    6, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID, OIDOID},
+    lowers_messages("queue_id", "vt")};
 
 // The arguments of a batch call: msg_ids, worker_id, attempts (same length as msg_ids).
 static int batch_args(FunctionCallInfo fcinfo, Datum *args, char *nulls)

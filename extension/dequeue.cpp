@@ -1,6 +1,7 @@
 // Consuming: dequeue, and dequeue_wait which sleeps until a message is there.
 #include "access.hpp"
 #include "args.hpp"
+#include "frontier.hpp"
 #include "guard.hpp"
 #include "lookup.hpp"
 #include "results.hpp"
@@ -26,12 +27,23 @@ int pgqrs::max_wait_seconds_setting = 60;
 // batch size the generic plan assumes. $6: the queues the caller may consume
 // (NULL for all), so a queue recreated under the name after the access check
 // is not claimed from.
+//
+// The scan starts at the claim frontier ($8, $9) when the queue is still the
+// one of id $7 that it was read for, else at the start (frontier.hpp). Each
+// claimed row comes back with the vt and xmin of the version it was claimed
+// in; when the queue was found and the worker is ready, one row comes back
+// even when nothing was claimed (all columns NULL but scanned_queue_id): the
+// evidence that the scan ran.
 static Statement claim_messages = {
-    "WITH q AS (SELECT id, max_attempts FROM @.queues WHERE queue_name = $1 "
+    "WITH q AS (SELECT id, max_attempts, "
+    "             CASE WHEN id = $7 THEN $8 ELSE '-infinity'::timestamptz END AS from_vt, "
+    "             CASE WHEN id = $7 THEN $9 ELSE (-9223372036854775807 - 1) END AS from_id "
+    "           FROM @.queues WHERE queue_name = $1 "
     "           AND ($6::bigint[] IS NULL OR id = ANY ($6)) AND ($4 IS NULL OR EXISTS "
     "               (SELECT FROM @.workers w WHERE w.id = $4 AND w.status = 'ready'))), "
-    "claimed AS (SELECT m.id FROM @.messages m "
+    "claimed AS (SELECT m.id, m.vt, m.xmin FROM @.messages m "
     "            WHERE m.queue_id = (SELECT id FROM q) AND m.vt <= $5 "
+    "              AND (m.vt, m.id) >= ((SELECT from_vt FROM q), (SELECT from_id FROM q)) "
     "            ORDER BY m.vt, m.id LIMIT $2 FOR UPDATE SKIP LOCKED), "
     "leased AS (UPDATE @.messages m SET "
     "  vt = CASE WHEN m.read_ct < q.max_attempts THEN $3 ELSE m.vt END, "
@@ -40,8 +52,11 @@ static Statement claim_messages = {
     "  consumer_worker_id = CASE WHEN m.read_ct < q.max_attempts THEN $4 "
     "                            ELSE m.consumer_worker_id END "
     "FROM q WHERE m.id = ANY (ARRAY(SELECT id FROM claimed)) RETURNING m.*) "
-    "SELECT * FROM leased ORDER BY id",
-    6, {TEXTOID, INT4OID, TIMESTAMPTZOID, INT8OID, TIMESTAMPTZOID, INT8ARRAYOID}};
+    "SELECT l.*, c.vt AS claimed_vt, c.xmin AS claimed_xmin, q.id AS scanned_queue_id "
+    "FROM q LEFT JOIN (leased l JOIN claimed c ON c.id = l.id) ON true ORDER BY l.id",
+    9, {TEXTOID, INT4OID, TIMESTAMPTZOID, INT8OID, TIMESTAMPTZOID, INT8ARRAYOID, INT8OID,
+        TIMESTAMPTZOID, INT8OID},
+    moves_messages("queue_id", "vt", "claimed_vt")};
 
 // Moves exhausted messages (claimed and locked by this transaction) to the archive.
 static Statement bury_messages = {
@@ -49,8 +64,11 @@ static Statement bury_messages = {
     "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
     "  producer_worker_id, consumer_worker_id, dead_letter) "
     "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id, true FROM dead",
-    1, {INT8ARRAYOID}};
+    "  producer_worker_id, consumer_worker_id, true FROM dead RETURNING queue_id, vt",
+    1, {INT8ARRAYOID}, moves_messages("queue_id", nullptr, "vt")};
+
+static Statement select_queue_id = {
+    "SELECT id FROM @.queues WHERE queue_name = $1", 1, {TEXTOID}};
 
 // What a waiter that found nothing needs to know: the queue's id now (no
 // row: deleted) and the worker's status.
@@ -59,13 +77,15 @@ static Statement wait_state = {
     "FROM @.queues q WHERE q.queue_name = $1",
     2, {TEXTOID, INT8OID}};
 
-// When the next message of a queue becomes visible: a delayed message or a
-// lease ending. The scan walks the entries of leases that ended in an archive
-// and are not yet vacuumed, so a waiter runs it only when it would otherwise
-// sleep a full recheck interval, not after each wake-up.
+// When the next message of a queue becomes visible, before $3: a delayed
+// message or a lease ending. The scan walks the entries of leases that ended
+// in an archive and are not yet vacuumed (while the xmin horizon is pinned,
+// all of them), so it looks only as far as the waiter would sleep anyway ($3:
+// one recheck interval ahead), and a waiter runs it only when it would
+// otherwise sleep that long, not after each wake-up.
 static Statement next_visible = {
-    "SELECT min(vt) AS next_vt FROM @.messages WHERE queue_id = $1 AND vt > $2", 2,
-    {INT8OID, TIMESTAMPTZOID}};
+    "SELECT min(vt) AS next_vt FROM @.messages WHERE queue_id = $1 AND vt > $2 AND vt <= $3", 3,
+    {INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID}};
 
 // How often a waiting consumer looks at its queue without a wake-up: with
 // preloading, a safety net (and how soon a suspended worker's waiter sees its
@@ -94,6 +114,60 @@ static ClaimArgs claim_args(FunctionCallInfo fcinfo)
     return args;
 }
 
+// The id each queue name had at this backend's last claims: the claim frontier
+// is read for it before a claim, whose statement checks it is still that queue.
+constexpr int known_queues_size = 8;
+struct KnownQueue {
+    Oid database;
+    int64 id;
+    int length;
+    char name[max_queue_name_length];
+};
+static KnownQueue known_queues[known_queues_size];
+static int known_next = 0;
+
+static KnownQueue *known_queue(Datum name)
+{
+    text *t = DatumGetTextPP(name);
+    int length = VARSIZE_ANY_EXHDR(t);
+    for (KnownQueue &k : known_queues)
+        if (k.database == MyDatabaseId && k.length == length &&
+            memcmp(k.name, VARDATA_ANY(t), length) == 0)
+            return &k;
+    return nullptr;
+}
+
+static void remember_queue(Datum name, int64 id)
+{
+    KnownQueue *k = known_queue(name);
+    if (k == nullptr) {
+        text *t = DatumGetTextPP(name);
+        k = &known_queues[known_next];
+        known_next = (known_next + 1) % known_queues_size;
+        k->length = Min(static_cast<int>(VARSIZE_ANY_EXHDR(t)), max_queue_name_length);
+        memcpy(k->name, VARDATA_ANY(t), k->length);
+        k->database = MyDatabaseId;
+    }
+    k->id = id;
+}
+
+// The id of the queue of that name as this backend last knew it (looked up
+// the first time), 0 when it does not exist or there is no frontier.
+static int64 queue_id_for_claim(Datum name)
+{
+    if (!frontier_active())
+        return 0;
+    KnownQueue *k = known_queue(name);
+    if (k != nullptr)
+        return k->id;
+    Rows rows = exec(select_queue_id, &name, " ");
+    if (rows.count == 0)
+        return 0;
+    int64 id = DatumGetInt64(value(rows, 0, "id", INT8OID));
+    remember_queue(name, id);
+    return id;
+}
+
 // Leases up to batch_size messages into the function's result; returns how
 // many. Exhausted messages the claim meets are buried and the claim runs again,
 // until it has batch_size deliverable messages or the queue has no more visible
@@ -114,25 +188,60 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
     int delivered = 0;
     for (;;) {
         int32 asked = wanted;
+        // read before the statement takes its snapshot
+        ClaimStart start = frontier_start(queue_id_for_claim(a.name));
         Datum leased_at = seconds_from_now(0);
-        Datum args[6] = {a.name, Int32GetDatum(asked), seconds_from_now(a.lock_seconds),
-                         a.worker_id, leased_at, allowed};
-        char nulls[7] = "      ";
+        Datum args[9] = {a.name, Int32GetDatum(asked), seconds_from_now(a.lock_seconds),
+                         a.worker_id, leased_at, allowed, Int64GetDatum(start.queue_id),
+                         TimestampTzGetDatum(start.from.vt), Int64GetDatum(start.from.id)};
+        char nulls[10] = "         ";
         nulls[3] = a.has_worker ? ' ' : 'n';
         nulls[5] = all ? 'n' : ' ';
+        nulls[6] = start.queue_id == 0 ? 'n' : ' ';
         Rows claimed = exec(claim_messages, args, nulls);
         uint64 rows = claimed.count;
         Datum *exhausted = static_cast<Datum *>(palloc(sizeof(Datum) * (rows + 1)));
+        ClaimKey *seen = static_cast<ClaimKey *>(palloc(sizeof(ClaimKey) * (rows + 1)));
         int nexhausted = 0;
+        int nseen = 0;
+        uint64 nclaimed = 0;
+        int64 scanned_queue = 0;  // the queue the scan ran on; 0: it did not run
+        ClaimKey last_seen = claim_order_start;
         for (uint64 row = 0; row < rows; row++) {
+            scanned_queue = DatumGetInt64(value(claimed, row, "scanned_queue_id", INT8OID));
+            bool evidence_only;
+            Datum id = value(claimed, row, "id", INT8OID, &evidence_only);
+            if (evidence_only)
+                continue;
+            nclaimed++;
+            // where the scan found the row, unless another transaction changed
+            // it after the statement's snapshot (the claim then read its new version)
+            if (frontier_seen_before(start, DatumGetTransactionId(
+                                                value(claimed, row, "claimed_xmin", XIDOID)))) {
+                ClaimKey key = {DatumGetTimestampTz(value(claimed, row, "claimed_vt", TIMESTAMPTZOID)),
+                                DatumGetInt64(id)};
+                seen[nseen++] = key;
+                if (last_seen.vt < key.vt || (last_seen.vt == key.vt && last_seen.id < key.id))
+                    last_seen = key;
+            }
             bool never_leased;
             Datum dequeued_at = value(claimed, row, "dequeued_at", TIMESTAMPTZOID, &never_leased);
             if (!never_leased && DatumGetTimestampTz(dequeued_at) == DatumGetTimestampTz(leased_at))
                 append_row(fcinfo, claimed, row);
             else
-                exhausted[nexhausted++] = value(claimed, row, "id", INT8OID);
+                exhausted[nexhausted++] = id;
         }
-        int taken = static_cast<int>(rows) - nexhausted;
+        if (scanned_queue != 0 && scanned_queue != start.queue_id)
+            remember_queue(a.name, scanned_queue);  // recreated under its name
+        // Evidence to raise the frontier: the scan ran on the queue it was read
+        // for. A short batch saw every claimable row up to leased_at; a full
+        // one every row up to the last it found where it lay.
+        bool short_batch = nclaimed < static_cast<uint64>(asked);
+        bool raise = scanned_queue != 0 && scanned_queue == start.queue_id && (short_batch || nseen > 0);
+        ClaimKey target = short_batch ? ClaimKey{DatumGetTimestampTz(leased_at), PG_INT64_MIN} : last_seen;
+        frontier_finish(start, raise, target, seen, nseen);
+        pfree(seen);
+        int taken = static_cast<int>(nclaimed) - nexhausted;
         if (taken > 0)  // an abort makes them visible again: waiters must hear of it
             wake_after_abort(DatumGetInt64(value(claimed, 0, "queue_id", INT8OID)), taken);
         delivered += taken;
@@ -145,7 +254,7 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
         pfree(exhausted);
         // a short claim saw every visible message; a full one without exhausted
         // messages delivered all that was wanted
-        if (wanted <= 0 || nexhausted == 0 || rows < static_cast<uint64>(asked))
+        if (wanted <= 0 || nexhausted == 0 || short_batch)
             break;
     }
     if (delivered == 0 && diagnose) {
@@ -209,9 +318,10 @@ static Pass wait_pass(FunctionCallInfo fcinfo, const ClaimArgs &a, int64 queue_i
 static TimestampTz next_visible_at(int64 queue_id, TimestampTz now)
 {
     begin_pass();
-    Datum args[2] = {Int64GetDatum(queue_id), TimestampTzGetDatum(now)};
+    Datum args[3] = {Int64GetDatum(queue_id), TimestampTzGetDatum(now),
+                     TimestampTzGetDatum(now + wait_recheck_ms * 1000)};
     bool none;
-    Datum next = value(exec(next_visible, args, "  "), 0, "next_vt", TIMESTAMPTZOID, &none);
+    Datum next = value(exec(next_visible, args, "   "), 0, "next_vt", TIMESTAMPTZOID, &none);
     TimestampTz at = none ? 0 : DatumGetTimestampTz(next);
     end_pass();
     return at;

@@ -25,7 +25,7 @@ static const char *const worker_functions[] = {
 
 static const char *const monitor_functions[] = {
     "queue_metrics", "all_queues_metrics", "system_stats", "worker_stats", "worker_health",
-    "list_workers", "get_worker", "worker_status", "verify", nullptr};
+    "list_workers", "get_worker", "worker_status", "verify", "claim_frontier_stats", nullptr};
 
 static const char *const everyone_functions[] = {"get_queue", "list_queues", "version", nullptr};
 

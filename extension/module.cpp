@@ -1,6 +1,7 @@
 // The shared library: module magic, the settings of pgqrs, and the shared
-// memory of waiting consumers when the library is preloaded.
+// memory of waiting consumers and of the claim frontier when the library is preloaded.
 #include "args.hpp"
+#include "frontier.hpp"
 #include "wake.hpp"
 
 extern "C" {
@@ -31,7 +32,20 @@ void _PG_init(void)
                             "rows after this.",
                             &pgqrs::max_wait_seconds_setting, 60, 1, 3600, PGC_SUSET,
                             GUC_UNIT_S, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("pgqrs.frontier_queues",
+                            "Queues that keep a claim frontier in shared memory (0: none).",
+                            "Claims of a queue without one scan from the start of the queue. "
+                            "Takes effect when pgqrs is in shared_preload_libraries.",
+                            &pgqrs::frontier_queues_setting, 1024, 0, 1000000, PGC_POSTMASTER, 0,
+                            nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("pgqrs.frontier_reset_seconds",
+                            "How often a queue's claim frontier restarts from the start of the queue.",
+                            "The claim that restarts it counts the claimable rows it finds below "
+                            "the old frontier (claim_frontier_stats().found_below); 0: never.",
+                            &pgqrs::frontier_reset_seconds_setting, 60, 0, 86400, PGC_SUSET,
+                            GUC_UNIT_S, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("pgqrs");
     pgqrs::wake_init();
+    pgqrs::frontier_init();
 }
 }

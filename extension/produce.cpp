@@ -17,10 +17,11 @@ static Statement insert_message = {
     "SELECT q.id, $2, $3, $4 FROM @.queues q "
     "WHERE q.queue_name = $1 AND ($5::bigint[] IS NULL OR q.id = ANY ($5)) AND ($4 IS NULL OR EXISTS "
     "  (SELECT FROM @.workers w WHERE w.id = $4 AND w.status <> 'stopped')) "
-    "RETURNING id, queue_id",
-    5, {TEXTOID, JSONBOID, TIMESTAMPTZOID, INT8OID, INT8ARRAYOID}};
+    "RETURNING id, queue_id, vt",
+    5, {TEXTOID, JSONBOID, TIMESTAMPTZOID, INT8OID, INT8ARRAYOID},
+    inserts_messages("queue_id", "vt")};
 
-// Ids come back in input order: rows are inserted in ordinality order.
+// Ids come back in input order (first column: the result): rows are inserted in ordinality order.
 static Statement insert_messages = {
     "INSERT INTO @.messages (queue_id, payload, vt, producer_worker_id) "
     "SELECT q.id, p.payload, $3, $4 FROM @.queues q, "
@@ -28,8 +29,9 @@ static Statement insert_messages = {
     "WHERE q.queue_name = $1 AND ($5::bigint[] IS NULL OR q.id = ANY ($5)) AND ($4 IS NULL OR EXISTS "
     "  (SELECT FROM @.workers w WHERE w.id = $4 AND w.status <> 'stopped')) "
     "ORDER BY p.ord "
-    "RETURNING id",
-    5, {TEXTOID, JSONBARRAYOID, TIMESTAMPTZOID, INT8OID, INT8ARRAYOID}};
+    "RETURNING id, queue_id, vt",
+    5, {TEXTOID, JSONBARRAYOID, TIMESTAMPTZOID, INT8OID, INT8ARRAYOID},
+    inserts_messages("queue_id", "vt")};
 
 // The arguments of an insert ($1 to $5) with their nulls, and what explains an
 // insert that produced no row: unknown queue, unknown or stopped worker, no

@@ -35,7 +35,7 @@ static Statement lock_queue = {
 static Statement delete_unleased = {
     "DELETE FROM @.messages WHERE queue_id = $1 "
     "  AND NOT (dequeued_at IS NOT NULL AND vt > $2)",
-    2, {INT8OID, TIMESTAMPTZOID}};
+    2, {INT8OID, TIMESTAMPTZOID}, deletes_queue_messages(1)};
 
 static Statement count_messages = {
     "SELECT count(*) AS n FROM @.messages WHERE queue_id = $1", 1, {INT8OID}};
@@ -46,10 +46,10 @@ static Statement delete_queue_rows = {
     "w AS (UPDATE @.workers SET status = 'stopped', shutdown_at = now() "
     "      WHERE queue_id = $1 AND status <> 'stopped') "
     "DELETE FROM @.queues WHERE id = $1",
-    1, {INT8OID}};
+    1, {INT8OID}, deletes_queue_messages(1, true)};
 
 static Statement delete_queue_messages = {
-    "DELETE FROM @.messages WHERE queue_id = $1", 1, {INT8OID}};
+    "DELETE FROM @.messages WHERE queue_id = $1", 1, {INT8OID}, deletes_queue_messages(1)};
 
 static Statement delete_queue_archive = {
     "DELETE FROM @.archive WHERE queue_id = $1 AND ($2::interval IS NULL OR archived_at < now() - $2)",

@@ -1,5 +1,7 @@
 #include "spi.hpp"
 
+#include "frontier.hpp"
+
 extern "C" {
 #include "access/xact.h"
 #include "catalog/pg_proc.h"
@@ -153,8 +155,18 @@ static const char *qualified_sql(const char *sql)
     return text.data;
 }
 
+// True when the text inserts, updates, deletes or locks messages.
+static bool writes_messages(const char *sql)
+{
+    return strstr(sql, "INTO @.messages") != nullptr || strstr(sql, "UPDATE @.messages") != nullptr ||
+           strstr(sql, "DELETE FROM @.messages") != nullptr ||
+           (strstr(sql, "@.messages") != nullptr && strstr(sql, "FOR UPDATE") != nullptr);
+}
+
 static void prepare(Statement &st)
 {
+    if (!st.effect.declared && writes_messages(st.sql))
+        elog(ERROR, "pgqrs: statement changes messages without a MessageEffect: %s", st.sql);
     if (st.plan != nullptr) {
         SPI_freeplan(st.plan);
         st.plan = nullptr;
@@ -173,6 +185,61 @@ static void prepare(Statement &st)
     strlcpy(st.schema_name, call_schema_name, sizeof st.schema_name);
 }
 
+// The column of a statement's result named `name`, which must be of type `type`.
+static int column_of(const Rows &rows, const char *name, Oid type)
+{
+    int col = SPI_fnumber(rows.table->tupdesc, name);
+    if (col <= 0 || SPI_gettypeid(rows.table->tupdesc, col) != type)
+        elog(ERROR, "pgqrs: statement result has no %s column of type %s (%s)", name,
+             format_type_be(type), rows.statement);
+    return col;
+}
+
+static TimestampTz vt_at(const Rows &rows, uint64 row, int col)
+{
+    bool isnull;
+    Datum vt = SPI_getbinval(rows.table->vals[row], rows.table->tupdesc, col, &isnull);
+    return isnull ? DT_NOBEGIN : DatumGetTimestampTz(vt);
+}
+
+// Notes for the claim frontier what the statement just did (its MessageEffect).
+static void note_effect(const MessageEffect &e, const Datum *values, const Rows &rows)
+{
+    if (!frontier_active())
+        return;
+    if (e.queue == nullptr) {
+        if (e.queue_arg == 0)
+            return;
+        int64 queue_id = DatumGetInt64(values[e.queue_arg - 1]);
+        if (e.deletes_queue)
+            frontier_note_deleted(queue_id);
+        if (rows.count > 0)
+            frontier_note_abort(queue_id, DT_NOBEGIN);
+        return;
+    }
+    if (rows.count == 0)
+        return;
+    int queue_col = column_of(rows, e.queue, INT8OID);
+    int visible_col = e.visible != nullptr ? column_of(rows, e.visible, TIMESTAMPTZOID) : 0;
+    int restored_col = e.on_abort == OnAbort::restored_vt ? column_of(rows, e.restored, TIMESTAMPTZOID) : 0;
+    for (uint64 row = 0; row < rows.count; row++) {
+        bool isnull;
+        Datum queue = SPI_getbinval(rows.table->vals[row], rows.table->tupdesc, queue_col, &isnull);
+        if (isnull)
+            continue;  // a row that is not a message (a claim's evidence row)
+        int64 queue_id = DatumGetInt64(queue);
+        TimestampTz visible = visible_col > 0 ? vt_at(rows, row, visible_col) : DT_NOEND;
+        if (visible_col > 0)
+            frontier_note_commit(queue_id, visible);
+        if (e.on_abort == OnAbort::restored_vt)
+            frontier_note_abort(queue_id, vt_at(rows, row, restored_col));
+        else if (e.on_abort == OnAbort::visible_vt)
+            frontier_note_abort(queue_id, visible);
+        else if (e.on_abort == OnAbort::queue_start)
+            frontier_note_abort(queue_id, DT_NOBEGIN);
+    }
+}
+
 Rows exec(Statement &st, const Datum *values, const char *nulls, long count)
 {
     if (st.plan == nullptr || st.schema != call_schema || strcmp(st.schema_name, call_schema_name) != 0)
@@ -181,7 +248,9 @@ Rows exec(Statement &st, const Datum *values, const char *nulls, long count)
     int rc = SPI_execute_plan(st.plan, const_cast<Datum *>(values), nulls, false, count);
     if (rc < 0)
         elog(ERROR, "pgqrs: statement failed: %s", SPI_result_code_string(rc));
-    return {SPI_tuptable, SPI_processed, st.sql};
+    Rows rows = {SPI_tuptable, SPI_processed, st.sql};
+    note_effect(st.effect, values, rows);
+    return rows;
 }
 
 void raise_altered(const char *what, const char *column, Oid found, Oid expected)

@@ -12,7 +12,62 @@
 
 namespace pgqrs {
 
-constexpr int max_statement_args = 7;
+constexpr int max_statement_args = 10;
+
+// What a statement does to messages, for the claim frontier (frontier.hpp):
+// exec notes, per returned row, the vt at which the row is claimable if the
+// transaction commits and the vt it is back at if it aborts. A statement whose
+// text writes or locks messages must declare one (exec refuses it otherwise),
+// so that no writer can forget the frontier.
+enum class OnAbort {
+    nothing,       // nothing comes back (inserted rows vanish)
+    restored_vt,   // rows come back at the vt in column `restored`
+    visible_vt,    // rows come back at or above their new vt (the statement only lowers vt)
+    queue_start,   // rows come back anywhere: the queue's frontier restarts
+};
+
+struct MessageEffect {
+    bool declared;
+    const char *queue;     // column of each row's queue id; nullptr: argument queue_arg
+    int queue_arg;         // 1-based
+    const char *visible;   // column: the vt a row is claimable at once this commits; nullptr: none
+    OnAbort on_abort;
+    const char *restored;  // column for OnAbort::restored_vt
+    bool deletes_queue;    // the queue itself is deleted at commit
+};
+
+// The statement reads messages, or writes only other tables.
+constexpr MessageEffect reads_messages = {true, nullptr, 0, nullptr, OnAbort::nothing, nullptr, false};
+
+// Inserts rows claimable at column `vt` (enqueue, replay).
+constexpr MessageEffect inserts_messages(const char *queue, const char *vt)
+{
+    return {true, queue, 0, vt, OnAbort::nothing, nullptr, false};
+}
+
+// Moves rows from `old_vt` to `new_vt` (a claim, nullptr: rows deleted).
+constexpr MessageEffect moves_messages(const char *queue, const char *new_vt, const char *old_vt)
+{
+    return {true, queue, 0, new_vt, OnAbort::restored_vt, old_vt, false};
+}
+
+// Moves rows to `new_vt`, never above where they were (release, reclaim).
+constexpr MessageEffect lowers_messages(const char *queue, const char *new_vt)
+{
+    return {true, queue, 0, new_vt, OnAbort::visible_vt, nullptr, false};
+}
+
+// Moves rows to `new_vt` from a vt the statement does not return (extend).
+constexpr MessageEffect reschedules_messages(const char *queue, const char *new_vt)
+{
+    return {true, queue, 0, new_vt, OnAbort::queue_start, nullptr, false};
+}
+
+// Deletes rows of the queue in argument queue_arg without returning them (purge).
+constexpr MessageEffect deletes_queue_messages(int queue_arg, bool with_queue = false)
+{
+    return {true, nullptr, queue_arg, nullptr, OnAbort::queue_start, nullptr, with_queue};
+}
 
 // A SQL statement of ours; plan starts null and is prepared on first use, and
 // again when the extension's schema is not the one it was prepared for, by oid
@@ -22,6 +77,7 @@ struct Statement {
     const char *sql;
     int nargs;
     Oid argtypes[max_statement_args];
+    MessageEffect effect;
     SPIPlanPtr plan;
     Oid schema;
     char schema_name[NAMEDATALEN];

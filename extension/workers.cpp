@@ -25,8 +25,8 @@ static Statement upsert_worker = {
 
 static Statement release_worker_messages = {
     "UPDATE @.messages SET vt = LEAST(vt, $2), consumer_worker_id = NULL "
-    "WHERE consumer_worker_id = $1 RETURNING queue_id",
-    2, {INT8OID, TIMESTAMPTZOID}};
+    "WHERE consumer_worker_id = $1 RETURNING queue_id, vt",
+    2, {INT8OID, TIMESTAMPTZOID}, lowers_messages("queue_id", "vt")};
 
 static Statement select_worker_row = {"SELECT * FROM @.workers WHERE id = $1", 1, {INT8OID}};
 
@@ -63,7 +63,7 @@ static Statement delete_worker_row = {"DELETE FROM @.workers WHERE id = $1", 1, 
 static Statement delete_old_workers = {
     "DELETE FROM @.workers w WHERE w.status = 'stopped' AND w.heartbeat_at < now() - $1 "
     "  AND NOT EXISTS (SELECT FROM @.messages m WHERE m.consumer_worker_id = w.id)",
-    1, {INTERVALOID}};
+    1, {INTERVALOID}, reads_messages};
 
 // Workers silent for longer than $2 (those of queue $1: registered for it or
 // holding its messages) are stopped, and every lease they held ends now.
@@ -73,8 +73,8 @@ static Statement reclaim_leases = {
     "      AND ($1::bigint IS NULL OR w.queue_id = $1 OR EXISTS (SELECT FROM @.messages m "
     "           WHERE m.consumer_worker_id = w.id AND m.queue_id = $1)) RETURNING w.id) "
     "UPDATE @.messages m SET vt = LEAST(m.vt, $3), consumer_worker_id = NULL "
-    "FROM silent WHERE m.consumer_worker_id = silent.id RETURNING m.queue_id",
-    3, {INT8OID, INTERVALOID, TIMESTAMPTZOID}};
+    "FROM silent WHERE m.consumer_worker_id = silent.id RETURNING m.queue_id, m.vt",
+    3, {INT8OID, INTERVALOID, TIMESTAMPTZOID}, lowers_messages("queue_id", "vt")};
 
 static Datum worker_id_arg(FunctionCallInfo fcinfo)
 {

@@ -111,6 +111,16 @@ RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_revoke_access' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION revoke_access(name, text, text) IS 'takes back what grant_access gave (every grant of that kind, or the one of that queue); returns the grants removed';
 SELECT pg_catalog.pg_extension_config_dump('grants', '');
 
+CREATE FUNCTION claim_frontier_stats()
+RETURNS TABLE(queue_name text, frontier_vt timestamptz, frontier_id bigint, lag_seconds double precision,
+              raises bigint, refused_raises bigint, lowerings bigint, resets bigint, found_below bigint)
+AS 'MODULE_PATHNAME', 'pgqrs_claim_frontier_stats' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION claim_frontier_stats() IS 'the claim frontier of each queue that has one: where claims start, its lag behind now and its counters (found_below: rows a reset found below it, always 0 unless messages were changed outside pgqrs)';
+
+CREATE FUNCTION reset_claim_frontier(queue_name text DEFAULT NULL)
+RETURNS integer AS 'MODULE_PATHNAME', 'pgqrs_reset_claim_frontier' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION reset_claim_frontier(text) IS 'makes the next claims of the queue (every queue when NULL) scan from its start, after messages were changed outside pgqrs; returns the frontiers reset';
+
 -- The extension owner: DML on the tables (SELECT with grant option, for
 -- grant_access), the new functions, which nobody else may call until granted.
 DO $owner$
@@ -134,12 +144,30 @@ BEGIN
     END LOOP;
     FOR object IN SELECT p.oid::pg_catalog.regprocedure::pg_catalog.text FROM pg_catalog.pg_proc p
                   WHERE p.pronamespace OPERATOR(pg_catalog.=) pg_catalog.to_regnamespace(pg_catalog.quote_ident(pg_catalog.current_schema()))
-                    AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['grant_access', 'revoke_access']) LOOP
+                    AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['grant_access', 'revoke_access', 'claim_frontier_stats', 'reset_claim_frontier']) LOOP
         EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO %s', object, $n$@extowner@$n$);
         EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', object);
     END LOOP;
 END
 $owner$;
+
+-- The roles that monitor or administer every queue or some may look at the
+-- claim frontier, admins reset it, as grant_access gives them.
+DO $frontier$
+DECLARE
+    g record;
+BEGIN
+    FOR g IN SELECT DISTINCT CASE WHEN r.role_id::pg_catalog.oid OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+                                  ELSE pg_catalog.quote_ident(r.role_id::pg_catalog.text) END AS role_sql,
+                             r.access
+             FROM grants r WHERE r.access OPERATOR(pg_catalog.=) ANY (ARRAY['monitor', 'admin']) LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION claim_frontier_stats() TO %s', g.role_sql);
+        IF g.access OPERATOR(pg_catalog.=) 'admin' THEN
+            EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION reset_claim_frontier(text) TO %s', g.role_sql);
+        END IF;
+    END LOOP;
+END
+$frontier$;
 
 -- The functions switch to their owner themselves (spi.cpp, begin_call), so
 -- that they know the role that called them: none is SECURITY DEFINER any more.

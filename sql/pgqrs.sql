@@ -365,6 +365,16 @@ CREATE FUNCTION worker_health(queue_name text DEFAULT NULL, max_age interval DEF
 RETURNS SETOF worker_health AS 'MODULE_PATHNAME', 'pgqrs_worker_health' LANGUAGE C STABLE;
 COMMENT ON FUNCTION worker_health(text, interval) IS 'each worker not stopped (all, or of one queue), healthy when its heartbeat is younger than max_age';
 
+CREATE FUNCTION claim_frontier_stats()
+RETURNS TABLE(queue_name text, frontier_vt timestamptz, frontier_id bigint, lag_seconds double precision,
+              raises bigint, refused_raises bigint, lowerings bigint, resets bigint, found_below bigint)
+AS 'MODULE_PATHNAME', 'pgqrs_claim_frontier_stats' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION claim_frontier_stats() IS 'the claim frontier of each queue that has one: where claims start, its lag behind now and its counters (found_below: rows a reset found below it, always 0 unless messages were changed outside pgqrs)';
+
+CREATE FUNCTION reset_claim_frontier(queue_name text DEFAULT NULL)
+RETURNS integer AS 'MODULE_PATHNAME', 'pgqrs_reset_claim_frontier' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION reset_claim_frontier(text) IS 'makes the next claims of the queue (every queue when NULL) scan from its start, after messages were changed outside pgqrs; returns the frontiers reset';
+
 CREATE FUNCTION verify()
 RETURNS void AS 'MODULE_PATHNAME', 'pgqrs_verify' LANGUAGE C STABLE;
 COMMENT ON FUNCTION verify() IS 'raises an error naming the first object of the schema that is missing or altered';

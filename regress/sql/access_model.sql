@@ -82,6 +82,8 @@ INSERT INTO calls VALUES
   ('worker_stats',      $$SELECT pgqrs.worker_stats('am_q2')$$),
   ('worker_health',     $$SELECT pgqrs.worker_health()$$),
   ('verify',            $$SELECT pgqrs.verify()$$),
+  ('claim_frontier_stats', $$SELECT pgqrs.claim_frontier_stats()$$),
+  ('reset_claim_frontier', $$SELECT pgqrs.reset_claim_frontier('am_q2')$$),
   ('version',           $$SELECT pgqrs.version()$$),
   ('grant_access',      $$SELECT pgqrs.grant_access('regress_am_nobody', 'monitor')$$),
   ('revoke_access',     $$SELECT pgqrs.revoke_access('regress_am_nobody', 'monitor')$$),

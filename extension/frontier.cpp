@@ -1,0 +1,483 @@
+#include "frontier.hpp"
+
+extern "C" {
+#include "access/transam.h"
+#include "access/xact.h"
+#include "nodes/parsenodes.h"
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
+#include "tcop/utility.h"
+#include "utils/snapmgr.h"
+}
+
+namespace pgqrs {
+
+int frontier_queues_setting = 1024;
+int frontier_reset_seconds_setting = 60;
+
+namespace {
+
+// The last lowerings of a slot, by seq: a claim whose raise comes more than
+// this many lowerings after its start does not raise (refused_raises).
+constexpr int ring_size = 128;
+
+struct Slot {
+    slock_t mutex;
+    Oid database;  // InvalidOid: free
+    int64 queue_id;
+    uint32 generation;  // a new one each time the slot is taken or freed
+    ClaimKey f;
+    uint64 seq;
+    TimestampTz ring[ring_size];
+    TimestampTz last_reset;
+    int64 raises, refused_raises, lowerings, resets, found_below;
+};
+
+struct FrontierState {
+    slock_t allocating;
+    int nslots;
+    Slot slots[FLEXIBLE_ARRAY_MEMBER];
+};
+
+FrontierState *state = nullptr;
+shmem_request_hook_type prev_shmem_request_hook = nullptr;
+shmem_startup_hook_type prev_shmem_startup_hook = nullptr;
+ProcessUtility_hook_type prev_process_utility = nullptr;
+
+// What this transaction makes claimable, per queue and subtransaction; plain
+// static data, read by the callbacks. DT_NOEND: nothing.
+struct Note {
+    int64 queue_id;
+    SubTransactionId subxact;
+    TimestampTz at_commit;
+    TimestampTz at_abort;
+    bool deleted;
+};
+constexpr int max_notes = 64;
+Note notes[max_notes];
+int nnotes = 0;
+bool notes_overflow = false;  // more than fit: every queue of the database restarts
+
+// This backend's last slots found, by queue.
+constexpr int cache_size = 16;
+struct CacheEntry {
+    Oid database;
+    int64 queue_id;
+    int slot;
+};
+CacheEntry cache[cache_size];
+int cache_next = 0;
+
+bool key_less(ClaimKey a, ClaimKey b)
+{
+    return a.vt < b.vt || (a.vt == b.vt && a.id < b.id);
+}
+
+Size state_size()
+{
+    return add_size(offsetof(FrontierState, slots), mul_size(frontier_queues_setting, sizeof(Slot)));
+}
+
+void request_shmem()
+{
+    if (prev_shmem_request_hook != nullptr)
+        prev_shmem_request_hook();
+    RequestAddinShmemSpace(state_size());
+}
+
+void startup_shmem()
+{
+    if (prev_shmem_startup_hook != nullptr)
+        prev_shmem_startup_hook();
+    bool found;
+    LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+    state = static_cast<FrontierState *>(ShmemInitStruct("pgqrs claim frontier", state_size(), &found));
+    if (!found) {
+        SpinLockInit(&state->allocating);
+        state->nslots = frontier_queues_setting;
+        for (int i = 0; i < state->nslots; i++) {
+            Slot *slot = &state->slots[i];
+            SpinLockInit(&slot->mutex);
+            slot->database = InvalidOid;
+            slot->queue_id = 0;
+            slot->generation = 0;
+            slot->seq = 0;
+        }
+    }
+    LWLockRelease(AddinShmemInitLock);
+}
+
+bool slot_is(const Slot *slot, int64 queue_id)
+{
+    return slot->database == MyDatabaseId && slot->queue_id == queue_id;
+}
+
+int scan_slots(int64 queue_id)
+{
+    for (int i = 0; i < state->nslots; i++)
+        if (slot_is(&state->slots[i], queue_id))
+            return i;
+    return -1;
+}
+
+// The slot of queue_id in this database, -1 when it has none (and create is
+// false or every slot is taken). Fields read here unlocked are checked again
+// under the slot's mutex by the caller.
+int find_slot(int64 queue_id, bool create)
+{
+    for (int i = 0; i < cache_size; i++) {
+        const CacheEntry &e = cache[i];
+        if (e.queue_id == queue_id && e.database == MyDatabaseId &&
+            slot_is(&state->slots[e.slot], queue_id))
+            return e.slot;
+    }
+    int found = scan_slots(queue_id);
+    if (found < 0) {
+        TimestampTz now = GetCurrentTimestamp();
+        SpinLockAcquire(&state->allocating);
+        found = scan_slots(queue_id);
+        for (int i = 0; found < 0 && create && i < state->nslots; i++) {
+            Slot *slot = &state->slots[i];
+            if (slot->database != InvalidOid)
+                continue;
+            SpinLockAcquire(&slot->mutex);
+            slot->generation++;
+            slot->f = claim_order_start;
+            slot->seq++;
+            slot->last_reset = now;
+            slot->raises = slot->refused_raises = slot->lowerings = slot->resets = slot->found_below = 0;
+            slot->queue_id = queue_id;
+            slot->database = MyDatabaseId;
+            SpinLockRelease(&slot->mutex);
+            found = i;
+        }
+        SpinLockRelease(&state->allocating);
+    }
+    if (found >= 0) {
+        cache[cache_next] = {MyDatabaseId, queue_id, found};
+        cache_next = (cache_next + 1) % cache_size;
+    }
+    return found;
+}
+
+// Under the slot's mutex: F goes down to (vt, min) and the lowering is
+// recorded for the claims running now.
+void lower_locked(Slot *slot, TimestampTz vt)
+{
+    slot->seq++;
+    slot->ring[slot->seq % ring_size] = vt;
+    slot->lowerings++;
+    ClaimKey key = {vt, PG_INT64_MIN};
+    if (key_less(key, slot->f))
+        slot->f = key;
+}
+
+// Lowers queue_id's F once what this transaction did is visible. A vt later
+// than now changes nothing: F is never above now.
+void lower(int64 queue_id, TimestampTz vt)
+{
+    if (vt > GetCurrentTimestamp())
+        return;
+    int i = find_slot(queue_id, false);
+    if (i < 0)
+        return;
+    Slot *slot = &state->slots[i];
+    SpinLockAcquire(&slot->mutex);
+    if (slot_is(slot, queue_id))
+        lower_locked(slot, vt);
+    SpinLockRelease(&slot->mutex);
+}
+
+// Every queue of this database restarts (the queues written are not known).
+void lower_database()
+{
+    for (int i = 0; i < state->nslots; i++) {
+        Slot *slot = &state->slots[i];
+        if (slot->database != MyDatabaseId)
+            continue;
+        SpinLockAcquire(&slot->mutex);
+        if (slot->database == MyDatabaseId)
+            lower_locked(slot, DT_NOBEGIN);
+        SpinLockRelease(&slot->mutex);
+    }
+}
+
+void forget(int64 queue_id)
+{
+    SpinLockAcquire(&state->allocating);
+    int i = scan_slots(queue_id);
+    if (i >= 0) {
+        Slot *slot = &state->slots[i];
+        SpinLockAcquire(&slot->mutex);
+        slot->database = InvalidOid;
+        slot->queue_id = 0;
+        slot->generation++;
+        SpinLockRelease(&slot->mutex);
+    }
+    SpinLockRelease(&state->allocating);
+}
+
+Note *note_for(int64 queue_id)
+{
+    SubTransactionId subxact = GetCurrentSubTransactionId();
+    for (int i = nnotes - 1; i >= 0; i--)
+        if (notes[i].queue_id == queue_id && notes[i].subxact == subxact)
+            return &notes[i];
+    if (nnotes == max_notes) {
+        notes_overflow = true;
+        return nullptr;
+    }
+    notes[nnotes] = {queue_id, subxact, DT_NOEND, DT_NOEND, false};
+    return &notes[nnotes++];
+}
+
+void clear_notes()
+{
+    nnotes = 0;
+    notes_overflow = false;
+}
+
+// After ProcArrayEndTransaction: the outcome is visible to every new snapshot.
+void on_transaction_end(XactEvent event, void *)
+{
+    if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT) {
+        bool commit = event == XACT_EVENT_COMMIT;
+        for (int i = 0; i < nnotes; i++) {
+            const Note &n = notes[i];
+            if (commit && n.deleted)
+                forget(n.queue_id);
+            else
+                lower(n.queue_id, commit ? n.at_commit : n.at_abort);
+        }
+        if (notes_overflow)
+            lower_database();
+    }
+    // At PREPARE the notes are dropped: COMMIT PREPARED and ROLLBACK PREPARED
+    // restart every queue of the database (utility hook).
+    if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE ||
+        event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT)
+        clear_notes();
+}
+
+// After the subtransaction's xids are marked aborted: what it held is back.
+// Notes of subtransactions that commit stay with their ids: a later abort of
+// an enclosing one (a smaller id) applies them too.
+void on_subtransaction_end(SubXactEvent event, SubTransactionId subxact, SubTransactionId, void *)
+{
+    if (event != SUBXACT_EVENT_ABORT_SUB)
+        return;
+    int kept = 0;
+    for (int i = 0; i < nnotes; i++) {
+        if (notes[i].subxact >= subxact)
+            lower(notes[i].queue_id, notes[i].at_abort);
+        else
+            notes[kept++] = notes[i];
+    }
+    nnotes = kept;
+    if (notes_overflow)
+        lower_database();
+}
+
+// A prepared transaction may have changed messages of any queue of this
+// database; the session that finishes it does not know which.
+void process_utility(PlannedStmt *pstmt, const char *query, bool read_only_tree,
+                     ProcessUtilityContext context, ParamListInfo params,
+                     QueryEnvironment *query_env, DestReceiver *dest, QueryCompletion *qc)
+{
+    Node *parsetree = pstmt->utilityStmt;
+    bool finishes_prepared = false;
+    if (IsA(parsetree, TransactionStmt)) {
+        TransactionStmtKind kind = castNode(TransactionStmt, parsetree)->kind;
+        finishes_prepared =
+            kind == TRANS_STMT_COMMIT_PREPARED || kind == TRANS_STMT_ROLLBACK_PREPARED;
+    }
+    if (prev_process_utility != nullptr)
+        prev_process_utility(pstmt, query, read_only_tree, context, params, query_env, dest, qc);
+    else
+        standard_ProcessUtility(pstmt, query, read_only_tree, context, params, query_env, dest,
+                                qc);
+    // the prepared transaction is finished and its effects visible by now
+    if (finishes_prepared && state != nullptr)
+        lower_database();
+}
+
+}  // namespace
+
+void frontier_init()
+{
+    if (!process_shared_preload_libraries_in_progress || frontier_queues_setting == 0)
+        return;
+    prev_shmem_request_hook = shmem_request_hook;
+    shmem_request_hook = request_shmem;
+    prev_shmem_startup_hook = shmem_startup_hook;
+    shmem_startup_hook = startup_shmem;
+    prev_process_utility = ProcessUtility_hook;
+    ProcessUtility_hook = process_utility;
+    RegisterXactCallback(on_transaction_end, nullptr);
+    RegisterSubXactCallback(on_subtransaction_end, nullptr);
+}
+
+bool frontier_active()
+{
+    return state != nullptr;
+}
+
+ClaimStart frontier_start(int64 queue_id)
+{
+    ClaimStart start = {0, -1, 0, 0, claim_order_start, false, claim_order_start, nullptr};
+    if (state == nullptr || queue_id == 0 || IsolationUsesXactSnapshot())
+        return start;
+    int i = find_slot(queue_id, true);
+    if (i < 0)
+        return start;
+    Slot *slot = &state->slots[i];
+    TimestampTz now = GetCurrentTimestamp();
+    SpinLockAcquire(&slot->mutex);
+    if (slot_is(slot, queue_id)) {
+        if (frontier_reset_seconds_setting > 0 &&
+            now - slot->last_reset >= static_cast<int64>(frontier_reset_seconds_setting) * USECS_PER_SEC) {
+            start.audit = true;
+            start.audited = slot->f;
+            lower_locked(slot, DT_NOBEGIN);
+            slot->lowerings--;  // a reset, counted as one
+            slot->resets++;
+            slot->last_reset = now;
+        }
+        start.queue_id = queue_id;
+        start.slot = i;
+        start.generation = slot->generation;
+        start.seq = slot->seq;
+        start.from = slot->f;
+    }
+    SpinLockRelease(&slot->mutex);
+    if (start.queue_id != 0)
+        start.before = RegisterSnapshot(GetLatestSnapshot());
+    return start;
+}
+
+bool frontier_seen_before(const ClaimStart &start, TransactionId xmin)
+{
+    if (start.before == nullptr)
+        return false;
+    if (!TransactionIdIsNormal(xmin) || TransactionIdIsCurrentTransactionId(xmin))
+        return true;
+    return !XidInMVCCSnapshot(xmin, start.before);
+}
+
+void frontier_finish(ClaimStart &start, bool raise, ClaimKey target, const ClaimKey *found,
+                     int nfound)
+{
+    if (start.before != nullptr) {
+        UnregisterSnapshot(start.before);
+        start.before = nullptr;
+    }
+    if (start.queue_id == 0)
+        return;
+    Slot *slot = &state->slots[start.slot];
+    SpinLockAcquire(&slot->mutex);
+    if (slot_is(slot, start.queue_id) && slot->generation == start.generation) {
+        uint64 behind = slot->seq - start.seq;
+        if (behind >= ring_size) {
+            if (raise)
+                slot->refused_raises++;
+        } else {
+            // the lowest lowering since the start: rows made claimable after
+            // the claim's snapshot, which it could not see
+            ClaimKey clamp = {DT_NOEND, PG_INT64_MAX};
+            for (uint64 s = start.seq + 1; s <= slot->seq; s++) {
+                ClaimKey lowered = {slot->ring[s % ring_size], PG_INT64_MIN};
+                if (key_less(lowered, clamp))
+                    clamp = lowered;
+            }
+            if (start.audit) {
+                ClaimKey bound = key_less(clamp, start.audited) ? clamp : start.audited;
+                for (int i = 0; i < nfound; i++)
+                    if (key_less(found[i], bound))
+                        slot->found_below++;
+            }
+            if (raise) {
+                if (key_less(clamp, target))
+                    target = clamp;
+                if (key_less(slot->f, target)) {
+                    slot->f = target;
+                    slot->raises++;
+                }
+            }
+        }
+    }
+    SpinLockRelease(&slot->mutex);
+}
+
+void frontier_note_commit(int64 queue_id, TimestampTz vt)
+{
+    if (state == nullptr)
+        return;
+    Note *n = note_for(queue_id);
+    if (n != nullptr && vt < n->at_commit)
+        n->at_commit = vt;
+}
+
+void frontier_note_abort(int64 queue_id, TimestampTz vt)
+{
+    if (state == nullptr)
+        return;
+    Note *n = note_for(queue_id);
+    if (n != nullptr && vt < n->at_abort)
+        n->at_abort = vt;
+}
+
+void frontier_note_deleted(int64 queue_id)
+{
+    if (state == nullptr)
+        return;
+    Note *n = note_for(queue_id);
+    if (n != nullptr)
+        n->deleted = true;
+}
+
+int frontier_stats(FrontierStats *stats, int max)
+{
+    if (state == nullptr)
+        return 0;
+    int n = 0;
+    for (int i = 0; i < state->nslots && n < max; i++) {
+        Slot *slot = &state->slots[i];
+        if (slot->database != MyDatabaseId)
+            continue;
+        SpinLockAcquire(&slot->mutex);
+        if (slot->database == MyDatabaseId) {
+            stats[n] = {slot->queue_id, slot->f, slot->raises, slot->refused_raises,
+                        slot->lowerings, slot->resets, slot->found_below};
+            n++;
+        }
+        SpinLockRelease(&slot->mutex);
+    }
+    return n;
+}
+
+int frontier_reset(int64 queue_id)
+{
+    if (state == nullptr)
+        return 0;
+    int n = 0;
+    TimestampTz now = GetCurrentTimestamp();
+    for (int i = 0; i < state->nslots; i++) {
+        Slot *slot = &state->slots[i];
+        if (slot->database != MyDatabaseId || (queue_id != 0 && slot->queue_id != queue_id))
+            continue;
+        SpinLockAcquire(&slot->mutex);
+        if (slot->database == MyDatabaseId && (queue_id == 0 || slot->queue_id == queue_id)) {
+            lower_locked(slot, DT_NOBEGIN);
+            slot->lowerings--;
+            slot->resets++;
+            slot->last_reset = now;
+            n++;
+        }
+        SpinLockRelease(&slot->mutex);
+    }
+    return n;
+}
+
+}  // namespace pgqrs

@@ -1,0 +1,88 @@
+// The claim frontier: where a claim's index scan starts, so that it does not
+// walk again the dead entries of messages consumed while the xmin horizon is
+// pinned (docs/claim-frontier.md).
+//
+// With pgqrs in shared_preload_libraries, each queue of a database with a slot
+// in shared memory has a lower bound F = (vt, id) below which no claimable
+// message lies. A claim scans from F, and raises F on evidence; every
+// statement that changes messages notes what it makes claimable (exec does it
+// from the statement's MessageEffect, spi.hpp), and F is lowered after the
+// commit or abort that makes those rows claimable is visible. Anything
+// uncertain starts from the beginning of the queue, as a scan without the
+// frontier does: no slot, no preloading, a REPEATABLE READ claim, a queue
+// recreated under its name, a reset.
+#pragma once
+
+#include "pg.hpp"
+
+namespace pgqrs {
+
+// A position in a queue's claim order; vt = DT_NOBEGIN is the start.
+struct ClaimKey {
+    TimestampTz vt;
+    int64 id;
+};
+
+constexpr ClaimKey claim_order_start = {DT_NOBEGIN, PG_INT64_MIN};
+
+// pgqrs.frontier_queues: slots in shared memory (0: no frontier).
+extern int frontier_queues_setting;
+// pgqrs.frontier_reset_seconds: how often a queue's F restarts from the
+// beginning and the rows found below it are counted (0: never).
+extern int frontier_reset_seconds_setting;
+
+// From _PG_init: asks for shared memory when preloading, registers the callbacks.
+void frontier_init();
+
+// True when this server has the frontier's shared memory (pgqrs preloaded).
+bool frontier_active();
+
+// What a claim read before its statement took its snapshot.
+struct ClaimStart {
+    int64 queue_id;      // 0: no frontier for this claim (scan from the start, never raise)
+    int slot;
+    uint32 generation;
+    uint64 seq;          // lowerings seen so far
+    ClaimKey from;       // where the scan starts
+    bool audit;          // F was reset for this claim: count rows found below `audited`
+    ClaimKey audited;
+    Snapshot before;     // taken before the statement's: rows it sees were not re-read
+};
+
+// Before the claim's statement (READ COMMITTED only): the start of queue_id's
+// claims, allocating its slot on first use. queue_id 0 (unknown): the start.
+ClaimStart frontier_start(int64 queue_id);
+
+// True when a row version with this xmin was visible before the claim's
+// statement began: its key is where the scan found it.
+bool frontier_seen_before(const ClaimStart &start, TransactionId xmin);
+
+// After the claim's statement: raises F to target, clamped by every lowering
+// since the start; `found` holds the keys of the claimed rows seen before it,
+// counted as found below F when this claim audits it. Releases start.before.
+void frontier_finish(ClaimStart &start, bool raise, ClaimKey target, const ClaimKey *found,
+                     int nfound);
+
+// This transaction makes a row of queue_id claimable at vt if it commits.
+void frontier_note_commit(int64 queue_id, TimestampTz vt);
+
+// ... or if it (or the subtransaction running now) aborts; DT_NOBEGIN: anywhere.
+void frontier_note_abort(int64 queue_id, TimestampTz vt);
+
+// The queue is deleted if this transaction commits: its slot is freed then.
+void frontier_note_deleted(int64 queue_id);
+
+// One queue's slot, for claim_frontier_stats.
+struct FrontierStats {
+    int64 queue_id;
+    ClaimKey f;
+    int64 raises, refused_raises, lowerings, resets, found_below;
+};
+
+// The slots of this database, into stats (at most max); returns how many.
+int frontier_stats(FrontierStats *stats, int max);
+
+// F of queue_id (every queue of this database when 0) back to the start; returns the slots reset.
+int frontier_reset(int64 queue_id);
+
+}  // namespace pgqrs
