@@ -137,6 +137,13 @@ static KnownQueue *known_queue(Datum name)
     return nullptr;
 }
 
+static void forget_queue(Datum name)
+{
+    KnownQueue *k = known_queue(name);
+    if (k != nullptr)
+        k->database = InvalidOid;
+}
+
 static void remember_queue(Datum name, int64 id)
 {
     KnownQueue *k = known_queue(name);
@@ -233,6 +240,8 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
         }
         if (scanned_queue != 0 && scanned_queue != start.queue_id)
             remember_queue(a.name, scanned_queue);  // recreated under its name
+        else if (rows == 0)
+            forget_queue(a.name);  // deleted, or a worker not ready: look it up again next time
         // Evidence to raise the frontier: the scan ran on the queue it was read
         // for. A short batch saw every claimable row up to leased_at; a full
         // one every row up to the last it found where it lay.
