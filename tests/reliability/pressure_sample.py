@@ -80,6 +80,7 @@ class Sampler:
         dt = now - self.prev_t
         enqueued = client["enqueued"] - self.prev_client["enqueued"]
         archived = client["archived"] - self.prev_client["archived"]
+        calls = client["dequeue_calls"] - self.prev_client["dequeue_calls"]
         claims = scans - self.prev_server[0]
         entries = reads - self.prev_server[1]
         lat = sorted(client["latencies"])
@@ -94,11 +95,13 @@ class Sampler:
             "archived_per_s": round(archived / dt),
             "served": ratio(archived, enqueued, 3),
             "backlog": client["enqueued"] - client["archived"],
-            "dequeue_calls": client["dequeue_calls"] - self.prev_client["dequeue_calls"],
+            "dequeue_calls": calls,
             "claims": claims,
             "entries_read": entries,
             "entries_per_claim": ratio(entries, claims),
             "entries_per_archived": ratio(entries, archived),
+            # per client call too: index scans have outnumbered dequeue calls in some intervals
+            "entries_per_call": ratio(entries, calls),
             "dead_tuples": dead,
             "live_tuples": live,
             "messages_bytes": heap_bytes,
@@ -115,6 +118,6 @@ class Sampler:
 
 COLUMNS = ("t", "phase", "phase_t", "dt", "enqueued", "archived", "offered_per_s",
            "archived_per_s", "served", "backlog", "dequeue_calls", "claims", "entries_read",
-           "entries_per_claim", "entries_per_archived", "dead_tuples", "live_tuples",
-           "messages_bytes", "index_bytes", "autovacuum_count", "vacuum_running",
+           "entries_per_claim", "entries_per_archived", "entries_per_call", "dead_tuples",
+           "live_tuples", "messages_bytes", "index_bytes", "autovacuum_count", "vacuum_running",
            "claim_p50_ms", "claim_p99_ms") + tuple(FRONTIER_FIELDS.values())
