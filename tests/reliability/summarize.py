@@ -77,6 +77,11 @@ for shape in ("offered_1000", "capacity"):
     print(f"\nAudit after the final drain: {a['enqueued']} enqueued, {a['archived']} archived, "
           f"{a['lost']} lost, {a['redelivered'] + a['archived_twice']} doubled. "
           f"Recovery to 80 % of the baseline (s): {pressure['recovery_seconds_to_80pct']}.\n")
+    readers = pressure["phases"].get("rr_readers")
+    if readers:
+        print(f"Active readers (reported, not gated): {readers['reader_scans']} scans of both "
+              f"tables, median {readers['reader_scan_ms_median']} ms, "
+              f"longest {readers['reader_scan_ms_max']} ms.\n")
     gated = "asserted" if pressure["frontier_gates"] else "reported, not asserted"
     print(f"| gate | kind | phase | value | limit | result |")
     print("|---|---|---|---|---|---|")
