@@ -15,8 +15,8 @@ from pressure_load import Ledger
 NA = "n/a"
 
 # The claim frontier's introspection. Sampled when the function exists, NA in
-# every frontier field otherwise; FRONTIER_STATS_REQUIRED (pressure_gates) turns
-# a missing function into a failure.
+# every frontier field otherwise; with the pin gates on (FRONTIER_GATES in
+# pressure_gates) a missing function fails the run.
 FRONTIER_STATS_FUNCTION = "pgqrs.claim_frontier_stats()"
 # its columns -> the sample's fields
 FRONTIER_FIELDS = {"frontier_vt": "frontier_vt", "frontier_id": "frontier_id",
