@@ -51,16 +51,44 @@ if delivery:
               f"{r['per_second']} | {r['deliveries']} | {r['redeliveries']} | "
               f"{r['refused_archives']} |")
 
-pressure = load("pressure.json")
-if pressure:
-    print("\n## Pressure (report)\n")
-    print("| phase | seconds | archived/s | dead tuples in messages at end |")
-    print("|---|---|---|---|")
-    for phase, rate in pressure["throughput_per_s"].items():
-        dead = pressure["dead_tuples_at_phase_end"].get(phase, {}).get("messages_dead", "?")
-        print(f"| {phase} | {pressure['phase_seconds'].get(phase)} | {rate} | {dead} |")
-    print(f"\nRecovery to 80 % of the baseline (s): {pressure['recovery_seconds']}. "
-          f"Settings: {pressure['settings']}.")
+for shape in ("offered_1000", "capacity"):
+    pressure = load(f"pressure_{shape}.json")
+    if not pressure:
+        continue
+    st = pressure["settings"]
+    print(f"\n## Pressure: {shape} ({pressure['mode']} mode)\n")
+    print(f"{st['consumers']} consumers (dequeue {st['batch_size']}, {st['lock_seconds']} s leases, "
+          f"fenced archive_batch), "
+          + (f"offered {st['offered_per_s']:.0f} msg/s" if st["kind"] == "offered"
+             else f"backlog kept at {st['backlog']}")
+          + f"; frontier stats: {pressure['frontier_stats']}; index scans per dequeue call: "
+          f"{pressure['index_scans_per_dequeue_call']}.\n")
+    print("| phase | s | offered/s | archived/s | min archived/s (10 s) | entries/claim median | "
+          "entries/claim max | claim p50 ms | claim p99 ms max | dead tuples at end | "
+          "messages MB | index MB | autovacuums | frontier lag max (s) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for phase, p in pressure["phases"].items():
+        print(f"| {phase} | {p['seconds']} | {p['offered_per_s']} | {p['archived_per_s']} | "
+              f"{p['archived_per_s_min']} | {p['entries_per_claim_median']} | "
+              f"{p['entries_per_claim_max']} | {p['claim_p50_ms_median']} | "
+              f"{p['claim_p99_ms_max']} | {p['dead_tuples_end']} | {p['messages_mb_end']} | "
+              f"{p['index_mb_end']} | {p['autovacuums']} | {p['frontier_lag_s_max']} |")
+    a = pressure["audit"]
+    print(f"\nAudit after the final drain: {a['enqueued']} enqueued, {a['archived']} archived, "
+          f"{a['lost']} lost, {a['redelivered'] + a['archived_twice']} doubled. "
+          f"Recovery to 80 % of the baseline (s): {pressure['recovery_seconds_to_80pct']}.\n")
+    readers = pressure["phases"].get("rr_readers")
+    if readers:
+        print(f"Active readers (reported, not gated): {readers['reader_scans']} scans of both "
+              f"tables, median {readers['reader_scan_ms_median']} ms, "
+              f"longest {readers['reader_scan_ms_max']} ms.\n")
+    gated = "asserted" if pressure["frontier_gates"] else "reported, not asserted"
+    print(f"| gate | kind | phase | value | limit | result |")
+    print("|---|---|---|---|---|---|")
+    for c in pressure["checks"]:
+        kind = "always" if c["kind"] == "always" else f"pin ({gated})"
+        print(f"| {c['gate']} | {kind} | {c['phase']} | {c['value']} | {c['limit']} | "
+              f"{'pass' if c['ok'] else 'FAIL'} |")
 
 fuzz = load("fuzz.json")
 if fuzz:

@@ -1,5 +1,5 @@
-"""Consumers that drain a queue and log every delivery, shared by the delivery
-audit and the pressure report.
+"""Consumers that drain a queue and log every delivery, for the delivery audit
+(the pressure suite has its own, in pressure_load).
 
 Each consumer has its own connection (autocommit: dequeue and archive are
 separate transactions) and its own registered worker; archive is fenced by
