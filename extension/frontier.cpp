@@ -66,6 +66,9 @@ constexpr int max_notes = 64;
 Note notes[max_notes];
 int nnotes = 0;
 bool notes_overflow = false;  // more than fit: every queue of the database restarts
+// A statement that may lock messages began in this subtransaction and has not
+// noted its rows yet (InvalidSubTransactionId: none).
+SubTransactionId statement_running = InvalidSubTransactionId;
 
 // This backend's last slots found, by queue.
 constexpr int cache_size = 16;
@@ -306,6 +309,7 @@ void clear_notes()
 {
     nnotes = 0;
     notes_overflow = false;
+    statement_running = InvalidSubTransactionId;
 }
 
 // After ProcArrayEndTransaction: the outcome is visible to every new snapshot.
@@ -320,7 +324,7 @@ void on_transaction_end(XactEvent event, void *)
             else
                 lower(n.queue_id, commit ? n.at_commit : n.at_abort);
         }
-        if (notes_overflow)
+        if (notes_overflow || statement_running != InvalidSubTransactionId)
             lower_database();
     }
     // At PREPARE the notes are dropped: COMMIT PREPARED and ROLLBACK PREPARED
@@ -345,8 +349,10 @@ void on_subtransaction_end(SubXactEvent event, SubTransactionId subxact, SubTran
             notes[kept++] = notes[i];
     }
     nnotes = kept;
-    if (notes_overflow)
+    if (notes_overflow || (statement_running != InvalidSubTransactionId && statement_running >= subxact)) {
         lower_database();
+        statement_running = InvalidSubTransactionId;
+    }
 }
 
 // A prepared transaction may have changed messages of any queue of this
@@ -499,6 +505,17 @@ void frontier_note_abort(int64 queue_id, TimestampTz vt)
     Note *n = note_for(queue_id);
     if (n != nullptr && vt < n->at_abort)
         n->at_abort = vt;
+}
+
+void frontier_statement_begins()
+{
+    if (state != nullptr && statement_running == InvalidSubTransactionId)
+        statement_running = GetCurrentSubTransactionId();
+}
+
+void frontier_statement_ends()
+{
+    statement_running = InvalidSubTransactionId;
 }
 
 void frontier_note_deleted(int64 queue_id)

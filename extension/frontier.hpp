@@ -71,6 +71,12 @@ void frontier_note_commit(int64 queue_id, TimestampTz vt);
 // ... or if it (or the subtransaction running now) aborts; DT_NOBEGIN: anywhere.
 void frontier_note_abort(int64 queue_id, TimestampTz vt);
 
+// A statement that may lock messages runs now: if the transaction or the
+// subtransaction aborts before frontier_statement_ends (an error or a cancel
+// inside it, before its rows are noted), every queue of the database restarts.
+void frontier_statement_begins();
+void frontier_statement_ends();
+
 // The queue is deleted if this transaction commits: its slot is freed then.
 void frontier_note_deleted(int64 queue_id);
 

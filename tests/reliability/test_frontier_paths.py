@@ -138,6 +138,37 @@ def test_rolled_back_finish(cluster, call):
         assert _poll(c2, q) == [m1]
 
 
+# b) a statement cancelled after it locked rows, before it could note them
+def test_statement_cancelled_after_locking(cluster):
+    import threading
+    with _conn(cluster) as c1, _conn(cluster) as c2, _conn(cluster) as c3:
+        q = _queue(c1, "fp_cancelled")
+        m1 = _one(c1, "SELECT pgqrs.enqueue(%s, '{}')", (q,))
+        time.sleep(0.01)
+        m2 = _one(c1, "SELECT pgqrs.enqueue(%s, '{}')", (q,))
+        c2.execute("BEGIN")
+        assert _one(c2, "SELECT pgqrs.archive(%s)", (m2,)) is True  # holds m2
+        c1.execute("SET statement_timeout = '1s'")
+        errors = []
+
+        def archive_both():
+            try:  # deletes m1, then waits for m2 until the timeout
+                c1.execute("SELECT pgqrs.archive_batch(ARRAY[%s, %s]::bigint[])", (m1, m2))
+            except psycopg.errors.QueryCanceled as e:
+                errors.append(e)
+
+        t = threading.Thread(target=archive_both)
+        t.start()
+        time.sleep(0.3)
+        assert _poll(c3, q) == []
+        assert _poll(c3, q) == []
+        assert _passed(c3, q, _vt(c3, m2))
+        t.join()
+        assert len(errors) == 1
+        c2.execute("ROLLBACK")  # lowers to m2's place only
+        assert _poll(c3, q, 2) == [m1, m2]
+
+
 # c) release, reclaim_messages, shutdown_worker, register_worker takeover, replay_dlq
 @pytest.mark.parametrize("writer", ["release", "reclaim", "shutdown", "takeover", "replay"])
 def test_writers_that_make_messages_claimable(cluster, writer):
@@ -237,6 +268,7 @@ def test_prepared_enqueue_and_claim(cluster):
         m1 = _one(c1, "SELECT pgqrs.enqueue(%s, '{}')", (q,))
         m1_vt = _vt(c1, m1)
         c1.execute("PREPARE TRANSACTION 'fp_enqueue'")
+        assert _poll(c2, q) == []  # the queue's first claim takes its slot
         assert _poll(c2, q) == []
         assert _passed(c2, q, m1_vt)
         c2.execute("COMMIT PREPARED 'fp_enqueue'")
@@ -308,6 +340,7 @@ def test_rolled_back_purge(cluster):
         m1 = _one(c1, "SELECT pgqrs.enqueue(%s, '{}')", (q,))
         c1.execute("BEGIN")
         c1.execute("SELECT pgqrs.purge_queue(%s)", (q,))
+        assert _poll(c2, q) == []  # the queue's first claim takes its slot
         assert _poll(c2, q) == []
         assert _passed(c2, q, _vt(c2, m1))
         c1.execute("ROLLBACK")
