@@ -116,7 +116,7 @@ static ClaimArgs claim_args(FunctionCallInfo fcinfo)
 
 // The id each queue name had at this backend's last claims: the claim frontier
 // is read for it before a claim, whose statement checks it is still that queue.
-constexpr int known_queues_size = 8;
+constexpr int known_queues_size = 32;
 struct KnownQueue {
     Oid database;
     int64 id;

@@ -169,6 +169,27 @@ def test_statement_cancelled_after_locking(cluster):
         assert _poll(c3, q, 2) == [m1, m2]
 
 
+# b) a claimer terminated while it holds its claim: the abort at its exit lowers
+def test_terminated_claimer(cluster):
+    c1 = _conn(cluster)
+    with _conn(cluster) as c2:
+        q = _queue(c1, "fp_terminated")
+        m1 = _one(c1, "SELECT pgqrs.enqueue(%s, '{}')", (q,))
+        c1.execute("BEGIN")
+        assert _poll(c1, q) == [m1]
+        assert _poll(c2, q) == []
+        assert _poll(c2, q) == []
+        assert _passed(c2, q, _one(c2, "SELECT enqueued_at FROM pgqrs.messages WHERE id = %s", (m1,)))
+        assert _one(c2, "SELECT pg_terminate_backend(%s)", (c1.info.backend_pid,)) is True
+        c1.close()
+        deadline = time.monotonic() + 5
+        got = []
+        while not got and time.monotonic() < deadline:
+            got = _poll(c2, q)
+            time.sleep(0.01)
+        assert got == [m1]
+
+
 # c) release, reclaim_messages, shutdown_worker, register_worker takeover, replay_dlq
 @pytest.mark.parametrize("writer", ["release", "reclaim", "shutdown", "takeover", "replay"])
 def test_writers_that_make_messages_claimable(cluster, writer):
