@@ -439,3 +439,22 @@ def test_equivalence_with_a_scan_from_the_start(cluster):
         assert checked > 50
         assert _below_frontier(side, q) == 0
         assert _stats(side, q)[4] == 0
+
+
+# Without shared_preload_libraries: no frontier, claims scan from the start as before
+def test_without_preloading():
+    c = Cluster("frontier-nopreload", preload=False)
+    try:
+        c.start()
+        with psycopg.connect(c.dsn(), autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION pgqrs")
+            q = _queue(conn, "fp_nopreload")
+            ids = _ids(conn, "SELECT pgqrs.enqueue_batch(%s, array_fill('{}'::jsonb, ARRAY[3]))", (q,))
+            assert _poll(conn, q, 2) == ids[:2]
+            assert _poll(conn, q, 2) == ids[2:]
+            assert _ids(conn, "SELECT queue_name FROM pgqrs.claim_frontier_stats()") == []
+            assert _one(conn, "SELECT pgqrs.reset_claim_frontier()") == 0
+            assert _one(conn, "SELECT count(*) FROM pg_settings WHERE name = 'pgqrs.frontier_queues'") == 0
+        assert not c.crash_lines()
+    finally:
+        c.destroy()
