@@ -116,7 +116,7 @@ static ClaimArgs claim_args(FunctionCallInfo fcinfo)
 
 // The id each queue name had at this backend's last claims: the claim frontier
 // is read for it before a claim, whose statement checks it is still that queue.
-constexpr int known_queues_size = 8;
+constexpr int known_queues_size = 32;
 struct KnownQueue {
     Oid database;
     int64 id;
@@ -246,9 +246,9 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
         // for. A short batch saw every claimable row up to leased_at; a full
         // one every row up to the last it found where it lay.
         bool short_batch = nclaimed < static_cast<uint64>(asked);
-        bool raise = scanned_queue != 0 && scanned_queue == start.queue_id && (short_batch || nseen > 0);
+        bool scanned = scanned_queue != 0 && scanned_queue == start.queue_id;
         ClaimKey target = short_batch ? ClaimKey{DatumGetTimestampTz(leased_at), PG_INT64_MIN} : last_seen;
-        frontier_finish(start, raise, target, seen, nseen);
+        frontier_finish(start, scanned, short_batch || nseen > 0, target, seen, nseen);
         pfree(seen);
         int taken = static_cast<int>(nclaimed) - nexhausted;
         if (taken > 0)  // an abort makes them visible again: waiters must hear of it

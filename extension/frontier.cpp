@@ -35,11 +35,18 @@ struct Slot {
     int64 raises, refused_raises, lowerings, resets, found_below;
 };
 
+// The slots, then the index that finds a queue's slot: open addressing with
+// linear probing over twice as many buckets as slots, each the slot's number,
+// `empty` or `removed`. Written under `allocating`, read without a lock: a
+// reader checks the slot it finds under the slot's mutex.
 struct FrontierState {
     slock_t allocating;
     int nslots;
+    int nbuckets;  // a power of two
     Slot slots[FLEXIBLE_ARRAY_MEMBER];
 };
+constexpr int32 empty = -1;
+constexpr int32 removed = -2;
 
 FrontierState *state = nullptr;
 shmem_request_hook_type prev_shmem_request_hook = nullptr;
@@ -59,6 +66,9 @@ constexpr int max_notes = 64;
 Note notes[max_notes];
 int nnotes = 0;
 bool notes_overflow = false;  // more than fit: every queue of the database restarts
+// A statement that may lock messages began in this subtransaction and has not
+// noted its rows yet (InvalidSubTransactionId: none).
+SubTransactionId statement_running = InvalidSubTransactionId;
 
 // This backend's last slots found, by queue.
 constexpr int cache_size = 16;
@@ -75,9 +85,29 @@ bool key_less(ClaimKey a, ClaimKey b)
     return a.vt < b.vt || (a.vt == b.vt && a.id < b.id);
 }
 
+int buckets_for(int nslots)
+{
+    int n = 1;
+    while (n < 2 * nslots)
+        n <<= 1;
+    return n;
+}
+
 Size state_size()
 {
-    return add_size(offsetof(FrontierState, slots), mul_size(frontier_queues_setting, sizeof(Slot)));
+    Size size = add_size(offsetof(FrontierState, slots), mul_size(frontier_queues_setting, sizeof(Slot)));
+    return add_size(size, mul_size(buckets_for(frontier_queues_setting), sizeof(int32)));
+}
+
+int32 *buckets()
+{
+    return reinterpret_cast<int32 *>(&state->slots[state->nslots]);
+}
+
+int bucket_of(int64 queue_id)
+{
+    uint64 key = (static_cast<uint64>(MyDatabaseId) << 40) ^ static_cast<uint64>(queue_id);
+    return static_cast<int>((key * UINT64CONST(0x9E3779B97F4A7C15)) >> 32) & (state->nbuckets - 1);
 }
 
 void request_shmem()
@@ -97,6 +127,9 @@ void startup_shmem()
     if (!found) {
         SpinLockInit(&state->allocating);
         state->nslots = frontier_queues_setting;
+        state->nbuckets = buckets_for(frontier_queues_setting);
+        for (int b = 0; b < state->nbuckets; b++)
+            buckets()[b] = empty;
         for (int i = 0; i < state->nslots; i++) {
             Slot *slot = &state->slots[i];
             SpinLockInit(&slot->mutex);
@@ -114,17 +147,67 @@ bool slot_is(const Slot *slot, int64 queue_id)
     return slot->database == MyDatabaseId && slot->queue_id == queue_id;
 }
 
-int scan_slots(int64 queue_id)
+// The slot of queue_id in this database by the index, -1 when it has none.
+int lookup(int64 queue_id)
 {
-    for (int i = 0; i < state->nslots; i++)
-        if (slot_is(&state->slots[i], queue_id))
+    int32 *b = buckets();
+    int mask = state->nbuckets - 1;
+    for (int i = bucket_of(queue_id), n = 0; n < state->nbuckets; i = (i + 1) & mask, n++) {
+        int32 slot = b[i];
+        if (slot == empty)
+            return -1;
+        if (slot >= 0 && slot_is(&state->slots[slot], queue_id))
+            return slot;
+    }
+    return -1;
+}
+
+// Under `allocating`: the bucket of the index that holds `slot`, or -1.
+int bucket_holding(int32 slot, int64 queue_id)
+{
+    int32 *b = buckets();
+    int mask = state->nbuckets - 1;
+    for (int i = bucket_of(queue_id), n = 0; n < state->nbuckets; i = (i + 1) & mask, n++) {
+        if (b[i] == slot)
             return i;
+        if (b[i] == empty)
+            return -1;
+    }
+    return -1;
+}
+
+// Under `allocating`: takes a free slot for queue_id; -1 when none is free.
+int take_slot(int64 queue_id)
+{
+    int32 *b = buckets();
+    int mask = state->nbuckets - 1;
+    int bucket = bucket_of(queue_id);
+    while (b[bucket] >= 0)  // twice the slots: a bucket is free
+        bucket = (bucket + 1) & mask;
+    for (int i = 0; i < state->nslots; i++) {
+        Slot *slot = &state->slots[i];
+        if (slot->database != InvalidOid)
+            continue;
+        TimestampTz now = GetCurrentTimestamp();
+        SpinLockAcquire(&slot->mutex);
+        slot->generation++;
+        slot->f = claim_order_start;
+        slot->seq++;
+        slot->last_reset = now;
+        slot->raises = slot->refused_raises = slot->lowerings = slot->resets = slot->found_below = 0;
+        slot->queue_id = queue_id;
+        slot->database = MyDatabaseId;
+        SpinLockRelease(&slot->mutex);
+        b[bucket] = i;
+        return i;
+    }
     return -1;
 }
 
 // The slot of queue_id in this database, -1 when it has none (and create is
 // false or every slot is taken). Fields read here unlocked are checked again
-// under the slot's mutex by the caller.
+// under the slot's mutex by the caller. A writer's callback finds a slot that
+// a claim took before its snapshot: the ProcArrayLock both take orders them.
 int find_slot(int64 queue_id, bool create)
 {
     for (int i = 0; i < cache_size; i++) {
@@ -133,26 +216,12 @@ int find_slot(int64 queue_id, bool create)
             slot_is(&state->slots[e.slot], queue_id))
             return e.slot;
     }
-    int found = scan_slots(queue_id);
-    if (found < 0) {
-        TimestampTz now = GetCurrentTimestamp();
+    int found = lookup(queue_id);
+    if (found < 0 && create) {
         SpinLockAcquire(&state->allocating);
-        found = scan_slots(queue_id);
-        for (int i = 0; found < 0 && create && i < state->nslots; i++) {
-            Slot *slot = &state->slots[i];
-            if (slot->database != InvalidOid)
-                continue;
-            SpinLockAcquire(&slot->mutex);
-            slot->generation++;
-            slot->f = claim_order_start;
-            slot->seq++;
-            slot->last_reset = now;
-            slot->raises = slot->refused_raises = slot->lowerings = slot->resets = slot->found_below = 0;
-            slot->queue_id = queue_id;
-            slot->database = MyDatabaseId;
-            SpinLockRelease(&slot->mutex);
-            found = i;
-        }
+        found = lookup(queue_id);
+        if (found < 0)
+            found = take_slot(queue_id);
         SpinLockRelease(&state->allocating);
     }
     if (found >= 0) {
@@ -207,8 +276,11 @@ void lower_database()
 void forget(int64 queue_id)
 {
     SpinLockAcquire(&state->allocating);
-    int i = scan_slots(queue_id);
+    int i = lookup(queue_id);
     if (i >= 0) {
+        int bucket = bucket_holding(i, queue_id);
+        if (bucket >= 0)
+            buckets()[bucket] = removed;
         Slot *slot = &state->slots[i];
         SpinLockAcquire(&slot->mutex);
         slot->database = InvalidOid;
@@ -237,6 +309,7 @@ void clear_notes()
 {
     nnotes = 0;
     notes_overflow = false;
+    statement_running = InvalidSubTransactionId;
 }
 
 // After ProcArrayEndTransaction: the outcome is visible to every new snapshot.
@@ -251,7 +324,7 @@ void on_transaction_end(XactEvent event, void *)
             else
                 lower(n.queue_id, commit ? n.at_commit : n.at_abort);
         }
-        if (notes_overflow)
+        if (notes_overflow || statement_running != InvalidSubTransactionId)
             lower_database();
     }
     // At PREPARE the notes are dropped: COMMIT PREPARED and ROLLBACK PREPARED
@@ -276,8 +349,10 @@ void on_subtransaction_end(SubXactEvent event, SubTransactionId subxact, SubTran
             notes[kept++] = notes[i];
     }
     nnotes = kept;
-    if (notes_overflow)
+    if (notes_overflow || (statement_running != InvalidSubTransactionId && statement_running >= subxact)) {
         lower_database();
+        statement_running = InvalidSubTransactionId;
+    }
 }
 
 // A prepared transaction may have changed messages of any queue of this
@@ -329,9 +404,10 @@ ClaimStart frontier_start(int64 queue_id)
     ClaimStart start = {0, -1, 0, 0, claim_order_start, false, claim_order_start, nullptr};
     if (state == nullptr || queue_id == 0 || IsolationUsesXactSnapshot())
         return start;
-    int i = find_slot(queue_id, true);
+    start.queue_id = queue_id;
+    int i = find_slot(queue_id, false);
     if (i < 0)
-        return start;
+        return start;  // a slot is taken once a claim shows the queue exists
     Slot *slot = &state->slots[i];
     TimestampTz now = GetCurrentTimestamp();
     SpinLockAcquire(&slot->mutex);
@@ -345,14 +421,13 @@ ClaimStart frontier_start(int64 queue_id)
             slot->resets++;
             slot->last_reset = now;
         }
-        start.queue_id = queue_id;
         start.slot = i;
         start.generation = slot->generation;
         start.seq = slot->seq;
         start.from = slot->f;
     }
     SpinLockRelease(&slot->mutex);
-    if (start.queue_id != 0)
+    if (start.slot >= 0)
         start.before = RegisterSnapshot(GetLatestSnapshot());
     return start;
 }
@@ -366,15 +441,19 @@ bool frontier_seen_before(const ClaimStart &start, TransactionId xmin)
     return !XidInMVCCSnapshot(xmin, start.before);
 }
 
-void frontier_finish(ClaimStart &start, bool raise, ClaimKey target, const ClaimKey *found,
-                     int nfound)
+void frontier_finish(ClaimStart &start, bool scanned, bool has_target, ClaimKey target,
+                     const ClaimKey *found, int nfound)
 {
+    bool raise = scanned && has_target;
     if (start.before != nullptr) {
         UnregisterSnapshot(start.before);
         start.before = nullptr;
     }
-    if (start.queue_id == 0)
+    if (start.slot < 0) {
+        if (scanned && start.queue_id != 0)
+            find_slot(start.queue_id, true);  // raised from the next claim on
         return;
+    }
     Slot *slot = &state->slots[start.slot];
     SpinLockAcquire(&slot->mutex);
     if (slot_is(slot, start.queue_id) && slot->generation == start.generation) {
@@ -426,6 +505,17 @@ void frontier_note_abort(int64 queue_id, TimestampTz vt)
     Note *n = note_for(queue_id);
     if (n != nullptr && vt < n->at_abort)
         n->at_abort = vt;
+}
+
+void frontier_statement_begins()
+{
+    if (state != nullptr && statement_running == InvalidSubTransactionId)
+        statement_running = GetCurrentSubTransactionId();
+}
+
+void frontier_statement_ends()
+{
+    statement_running = InvalidSubTransactionId;
 }
 
 void frontier_note_deleted(int64 queue_id)

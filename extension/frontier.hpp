@@ -39,8 +39,8 @@ bool frontier_active();
 
 // What a claim read before its statement took its snapshot.
 struct ClaimStart {
-    int64 queue_id;      // 0: no frontier for this claim (scan from the start, never raise)
-    int slot;
+    int64 queue_id;      // the queue F was read for; 0: none (scan from the start, never raise)
+    int slot;            // -1: none yet (scan from the start; a raise takes one)
     uint32 generation;
     uint64 seq;          // lowerings seen so far
     ClaimKey from;       // where the scan starts
@@ -50,24 +50,32 @@ struct ClaimStart {
 };
 
 // Before the claim's statement (READ COMMITTED only): the start of queue_id's
-// claims, allocating its slot on first use. queue_id 0 (unknown): the start.
+// claims. queue_id 0 (unknown): the start.
 ClaimStart frontier_start(int64 queue_id);
 
 // True when a row version with this xmin was visible before the claim's
 // statement began: its key is where the scan found it.
 bool frontier_seen_before(const ClaimStart &start, TransactionId xmin);
 
-// After the claim's statement: raises F to target, clamped by every lowering
-// since the start; `found` holds the keys of the claimed rows seen before it,
-// counted as found below F when this claim audits it. Releases start.before.
-void frontier_finish(ClaimStart &start, bool raise, ClaimKey target, const ClaimKey *found,
-                     int nfound);
+// After the claim's statement, which scanned the queue F was read for when
+// `scanned`: raises F to target (when has_target), clamped by every lowering
+// since the start; a queue without a slot gets one instead. `found` holds the
+// keys of the claimed rows seen before it, counted as found below F when this
+// claim audits it. Releases start.before.
+void frontier_finish(ClaimStart &start, bool scanned, bool has_target, ClaimKey target,
+                     const ClaimKey *found, int nfound);
 
 // This transaction makes a row of queue_id claimable at vt if it commits.
 void frontier_note_commit(int64 queue_id, TimestampTz vt);
 
 // ... or if it (or the subtransaction running now) aborts; DT_NOBEGIN: anywhere.
 void frontier_note_abort(int64 queue_id, TimestampTz vt);
+
+// A statement that may lock messages runs now: if the transaction or the
+// subtransaction aborts before frontier_statement_ends (an error or a cancel
+// inside it, before its rows are noted), every queue of the database restarts.
+void frontier_statement_begins();
+void frontier_statement_ends();
 
 // The queue is deleted if this transaction commits: its slot is freed then.
 void frontier_note_deleted(int64 queue_id);

@@ -32,12 +32,13 @@ void _PG_init(void)
                             "rows after this.",
                             &pgqrs::max_wait_seconds_setting, 60, 1, 3600, PGC_SUSET,
                             GUC_UNIT_S, nullptr, nullptr, nullptr);
-    DefineCustomIntVariable("pgqrs.frontier_queues",
-                            "Queues that keep a claim frontier in shared memory (0: none).",
-                            "Claims of a queue without one scan from the start of the queue. "
-                            "Takes effect when pgqrs is in shared_preload_libraries.",
-                            &pgqrs::frontier_queues_setting, 1024, 0, 1000000, PGC_POSTMASTER, 0,
-                            nullptr, nullptr, nullptr);
+    // sized at server start: only a preloading postmaster may define it
+    if (process_shared_preload_libraries_in_progress)
+        DefineCustomIntVariable("pgqrs.frontier_queues",
+                                "Queues that keep a claim frontier in shared memory (0: none).",
+                                "Claims of a queue without one scan from the start of the queue.",
+                                &pgqrs::frontier_queues_setting, 1024, 0, 1000000, PGC_POSTMASTER,
+                                0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("pgqrs.frontier_reset_seconds",
                             "How often a queue's claim frontier restarts from the start of the queue.",
                             "The claim that restarts it counts the claimable rows it finds below "

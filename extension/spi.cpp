@@ -245,11 +245,17 @@ Rows exec(Statement &st, const Datum *values, const char *nulls, long count)
     if (st.plan == nullptr || st.schema != call_schema || strcmp(st.schema_name, call_schema_name) != 0)
         prepare(st);
 
+    // rows it locks before they are noted come back at any place if it fails
+    bool locks = st.effect.declared && st.effect.on_abort != OnAbort::nothing;
+    if (locks)
+        frontier_statement_begins();
     int rc = SPI_execute_plan(st.plan, const_cast<Datum *>(values), nulls, false, count);
     if (rc < 0)
         elog(ERROR, "pgqrs: statement failed: %s", SPI_result_code_string(rc));
     Rows rows = {SPI_tuptable, SPI_processed, st.sql};
     note_effect(st.effect, values, rows);
+    if (locks)
+        frontier_statement_ends();
     return rows;
 }
 

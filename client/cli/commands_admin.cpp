@@ -114,6 +114,17 @@ void add_admin_commands(CLI::App& app, Context& ctx) {
     app.add_subcommand("stats", "counts over all queues and workers")->callback([&ctx] {
         ctx.out().object(to_json(ctx.admin().system_stats()));
     });
+    auto* frontier = app.add_subcommand("frontier", "the claim frontier of each queue (docs/claim-frontier.md)");
+    frontier->callback([&ctx, frontier] {
+        if (frontier->get_subcommands().empty()) ctx.out().list(to_rows(ctx.admin().claim_frontier_stats()));
+    });
+    auto* reset = frontier->add_subcommand("reset", "make the next claims scan from the start (after changing messages by hand)");
+    static std::optional<std::string> reset_queue;
+    reset->add_option("queue", reset_queue, "queue name (all queues when omitted)");
+    reset->callback([&ctx] {
+        int n = ctx.admin().reset_claim_frontier(reset_queue);
+        ctx.out().message("reset " + std::to_string(n) + " claim frontier" + (n == 1 ? "" : "s"));
+    });
     auto* grant = app.add_subcommand("grant", "let a role use pgqrs (producer, consumer, monitor or admin)");
     static std::string role, access;
     grant->add_option("role", role, "role name")->required();

@@ -83,6 +83,14 @@ Json to_json(const WorkerHealth& h) {
                 {"healthy", h.healthy}, {"messages_held", h.messages_held}};
 }
 
+Json to_json(const ClaimFrontier& f) {
+    return Json{{"queue_name", f.queue_name}, {"frontier_vt", opt(f.frontier_vt)},
+                {"frontier_id", opt(f.frontier_id)},
+                {"lag_seconds", opt(f.lag_seconds)},
+                {"raises", f.raises}, {"refused_raises", f.refused_raises}, {"lowerings", f.lowerings},
+                {"resets", f.resets}, {"found_below", f.found_below}};
+}
+
 void Output::list(const std::vector<Json>& rows) const {
     if (json()) {
         os_ << Json(rows).dump() << '\n';

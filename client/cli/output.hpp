@@ -22,6 +22,7 @@ Json to_json(const QueueMetrics& m);
 Json to_json(const SystemStats& s);
 Json to_json(const WorkerStats& s);
 Json to_json(const WorkerHealth& h);
+Json to_json(const ClaimFrontier& f);
 
 // Converts a vector of value types to a JSON array.
 template <typename T>

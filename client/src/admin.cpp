@@ -112,6 +112,12 @@ SystemStats Admin::system_stats() { return parse_system_stats(c_->conn.exec(c_->
 WorkerStats Admin::worker_stats(const std::string& queue) {
     return parse_worker_stats(c_->conn.exec(c_->sql.worker_stats, {queue}));
 }
+std::vector<ClaimFrontier> Admin::claim_frontier_stats() {
+    return parse_frontiers(c_->conn.exec(c_->sql.claim_frontier_stats));
+}
+int Admin::reset_claim_frontier(const std::optional<std::string>& queue) {
+    return static_cast<int>(scalar_int(c_->conn.exec(c_->sql.reset_claim_frontier, {queue})));
+}
 std::vector<WorkerHealth> Admin::worker_health(const std::optional<std::string>& queue, const std::string& max_age) {
     return parse_health(c_->conn.exec(c_->sql.worker_health, {queue, max_age}));
 }

@@ -21,6 +21,10 @@ public:
         auto& x = v(name);
         return x ? std::optional<std::int64_t>(std::stoll(*x)) : std::nullopt;
     }
+    std::optional<double> opt_f64(const char* name) const {
+        auto& x = v(name);
+        return x ? std::optional<double>(std::stod(*x)) : std::nullopt;
+    }
     bool boolean(const char* name) const { auto& x = v(name); return x && *x == "t"; }
 
 private:
@@ -141,6 +145,22 @@ std::vector<WorkerHealth> parse_health(const Result& r) {
         h.healthy = w.boolean("healthy");
         h.messages_held = w.i64("messages_held");
         return h;
+    });
+}
+
+std::vector<ClaimFrontier> parse_frontiers(const Result& r) {
+    return each<ClaimFrontier>(r, [](const Row& w) {
+        ClaimFrontier f;
+        f.queue_name = w.str("queue_name");
+        f.frontier_vt = w.opt("frontier_vt");
+        f.frontier_id = w.opt_i64("frontier_id");
+        f.lag_seconds = w.opt_f64("lag_seconds");
+        f.raises = w.i64("raises");
+        f.refused_raises = w.i64("refused_raises");
+        f.lowerings = w.i64("lowerings");
+        f.resets = w.i64("resets");
+        f.found_below = w.i64("found_below");
+        return f;
     });
 }
 

@@ -107,6 +107,8 @@ Statements::Statements(const std::string& schema_name) : schema(schema_name), qs
     system_stats = "SELECT * FROM " + S + "system_stats()";
     worker_stats = "SELECT * FROM " + S + "worker_stats($1::text)";
     worker_health = "SELECT * FROM " + S + "worker_health($1::text, $2::interval)";
+    claim_frontier_stats = "SELECT * FROM " + S + "claim_frontier_stats()";
+    reset_claim_frontier = "SELECT " + S + "reset_claim_frontier($1::text)";
 
     queues_count = "SELECT pg_catalog.count(*) FROM " + S + "queues WHERE " + is_queue;
     queues_list = "SELECT * FROM " + S + "queues WHERE " + is_queue + " ORDER BY id";
@@ -149,6 +151,7 @@ Statements::Statements(const std::string& schema_name) : schema(schema_name), qs
     j.system_stats = rows(S + "system_stats()");
     j.worker_stats = rows(S + "worker_stats($1::text)");
     j.worker_health = rows(S + "worker_health($1::text, $2::interval)");
+    j.claim_frontier_stats = rows(S + "claim_frontier_stats()");
     j.queues_list = rows(S + "queues") + " WHERE " + is_queue + " ORDER BY r.id";
     j.queues_get = rows(S + "queues") + " WHERE r.id = $1::bigint";
     j.workers_list = rows(S + "workers") + " WHERE " + in_queue + " ORDER BY r.id";

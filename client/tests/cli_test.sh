@@ -114,6 +114,12 @@ json wpurge '"purged":'
 run grant-bad 1 grant "no_role_$$" producer
 run stats 0 --format json stats
 json stats '"total_queues":'
+run frontier 0 --format json frontier
+json frontier "\"queue_name\":\"$Q\""
+run frontier-reset 0 frontier reset "$Q"
+contains frontier-reset "reset 1 claim frontier"
+run frontier-reset-missing 1 frontier reset "no_such_queue_$$"
+contains frontier-reset-missing "does not exist"
 
 run purge 0 --format json queue purge "$Q"
 json purge '"purged":'

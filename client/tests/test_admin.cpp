@@ -130,6 +130,34 @@ TEST_F(AdminTest, SystemStats) {
     EXPECT_FALSE(s.schema_version.empty());
 }
 
+// The test server preloads pgqrs: a queue's second claim raises its frontier.
+TEST_F(AdminTest, ClaimFrontierStatsAndReset) {
+    Admin admin(dsn());
+    const std::string q = unique("q_frontier");
+    admin.create_queue(q);
+    sql("SELECT pgqrs.dequeue('" + q + "', 1, 30)");
+    sql("SELECT pgqrs.dequeue('" + q + "', 1, 30)");
+    auto find = [&] {
+        for (const ClaimFrontier& f : admin.claim_frontier_stats())
+            if (f.queue_name == q) return std::optional<ClaimFrontier>(f);
+        return std::optional<ClaimFrontier>();
+    };
+    std::optional<ClaimFrontier> f = find();
+    ASSERT_TRUE(f.has_value());
+    EXPECT_TRUE(f->frontier_vt.has_value());
+    EXPECT_TRUE(f->lag_seconds.has_value());
+    EXPECT_GE(f->raises, 1);
+    EXPECT_EQ(f->found_below, 0);
+    EXPECT_EQ(admin.reset_claim_frontier(q), 1);
+    f = find();
+    ASSERT_TRUE(f.has_value());
+    EXPECT_FALSE(f->frontier_vt.has_value());
+    EXPECT_FALSE(f->frontier_id.has_value());
+    EXPECT_EQ(f->resets, 1);
+    EXPECT_GE(admin.reset_claim_frontier(), 1);
+    EXPECT_THROW(admin.reset_claim_frontier(unique("q_none")), Error);
+}
+
 // Installs into another schema of a fresh database, then uninstalls.
 TEST(AdminInstall, OtherSchemaInstallVerifyUninstall) {
     const std::string db = unique("pgqrs_db");

@@ -101,6 +101,23 @@ async def test_metrics(admin: Admin, installed_dsn: str) -> None:
     assert stats.schema_version == "0.2.0"
 
 
+async def test_claim_frontier(admin: Admin, installed_dsn: str) -> None:
+    # the test server preloads pgqrs: a queue's second claim raises its frontier
+    await admin.create_queue("f")
+    async with Consumer(installed_dsn, "f", "c", 3) as consumer:
+        await consumer.dequeue()
+        await consumer.dequeue()
+    (frontier,) = [f for f in await admin.claim_frontier_stats() if f.queue_name == "f"]
+    assert frontier.frontier_vt is not None and frontier.lag_seconds is not None
+    assert frontier.raises >= 1 and frontier.found_below == 0
+    assert await admin.reset_claim_frontier("f") == 1
+    (frontier,) = [f for f in await admin.claim_frontier_stats() if f.queue_name == "f"]
+    assert frontier.frontier_vt is None and frontier.frontier_id is None and frontier.resets == 1
+    assert await admin.reset_claim_frontier() >= 1
+    with pytest.raises(QueueNotFoundError):
+        await admin.reset_claim_frontier("nope")
+
+
 async def test_dead_letters_and_replay(admin: Admin, installed_dsn: str) -> None:
     await admin.create_queue("q", max_attempts=1)
     async with Producer(installed_dsn, "q", "p", 1) as producer, Consumer(installed_dsn, "q", "c", 2) as consumer:

@@ -138,6 +138,58 @@ def test_rolled_back_finish(cluster, call):
         assert _poll(c2, q) == [m1]
 
 
+# b) a statement cancelled after it locked rows, before it could note them
+def test_statement_cancelled_after_locking(cluster):
+    import threading
+    with _conn(cluster) as c1, _conn(cluster) as c2, _conn(cluster) as c3:
+        q = _queue(c1, "fp_cancelled")
+        m1 = _one(c1, "SELECT pgqrs.enqueue(%s, '{}')", (q,))
+        time.sleep(0.01)
+        m2 = _one(c1, "SELECT pgqrs.enqueue(%s, '{}')", (q,))
+        c2.execute("BEGIN")
+        assert _one(c2, "SELECT pgqrs.archive(%s)", (m2,)) is True  # holds m2
+        c1.execute("SET statement_timeout = '1s'")
+        errors = []
+
+        def archive_both():
+            try:  # deletes m1, then waits for m2 until the timeout
+                c1.execute("SELECT pgqrs.archive_batch(ARRAY[%s, %s]::bigint[])", (m1, m2))
+            except psycopg.errors.QueryCanceled as e:
+                errors.append(e)
+
+        t = threading.Thread(target=archive_both)
+        t.start()
+        time.sleep(0.3)
+        assert _poll(c3, q) == []
+        assert _poll(c3, q) == []
+        assert _passed(c3, q, _vt(c3, m2))
+        t.join()
+        assert len(errors) == 1
+        c2.execute("ROLLBACK")  # lowers to m2's place only
+        assert _poll(c3, q, 2) == [m1, m2]
+
+
+# b) a claimer terminated while it holds its claim: the abort at its exit lowers
+def test_terminated_claimer(cluster):
+    c1 = _conn(cluster)
+    with _conn(cluster) as c2:
+        q = _queue(c1, "fp_terminated")
+        m1 = _one(c1, "SELECT pgqrs.enqueue(%s, '{}')", (q,))
+        c1.execute("BEGIN")
+        assert _poll(c1, q) == [m1]
+        assert _poll(c2, q) == []
+        assert _poll(c2, q) == []
+        assert _passed(c2, q, _one(c2, "SELECT enqueued_at FROM pgqrs.messages WHERE id = %s", (m1,)))
+        assert _one(c2, "SELECT pg_terminate_backend(%s)", (c1.info.backend_pid,)) is True
+        c1.close()
+        deadline = time.monotonic() + 5
+        got = []
+        while not got and time.monotonic() < deadline:
+            got = _poll(c2, q)
+            time.sleep(0.01)
+        assert got == [m1]
+
+
 # c) release, reclaim_messages, shutdown_worker, register_worker takeover, replay_dlq
 @pytest.mark.parametrize("writer", ["release", "reclaim", "shutdown", "takeover", "replay"])
 def test_writers_that_make_messages_claimable(cluster, writer):
@@ -237,6 +289,7 @@ def test_prepared_enqueue_and_claim(cluster):
         m1 = _one(c1, "SELECT pgqrs.enqueue(%s, '{}')", (q,))
         m1_vt = _vt(c1, m1)
         c1.execute("PREPARE TRANSACTION 'fp_enqueue'")
+        assert _poll(c2, q) == []  # the queue's first claim takes its slot
         assert _poll(c2, q) == []
         assert _passed(c2, q, m1_vt)
         c2.execute("COMMIT PREPARED 'fp_enqueue'")
@@ -308,6 +361,7 @@ def test_rolled_back_purge(cluster):
         m1 = _one(c1, "SELECT pgqrs.enqueue(%s, '{}')", (q,))
         c1.execute("BEGIN")
         c1.execute("SELECT pgqrs.purge_queue(%s)", (q,))
+        assert _poll(c2, q) == []  # the queue's first claim takes its slot
         assert _poll(c2, q) == []
         assert _passed(c2, q, _vt(c2, m1))
         c1.execute("ROLLBACK")
@@ -385,3 +439,22 @@ def test_equivalence_with_a_scan_from_the_start(cluster):
         assert checked > 50
         assert _below_frontier(side, q) == 0
         assert _stats(side, q)[4] == 0
+
+
+# Without shared_preload_libraries: no frontier, claims scan from the start as before
+def test_without_preloading():
+    c = Cluster("frontier-nopreload", preload=False)
+    try:
+        c.start()
+        with psycopg.connect(c.dsn(), autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION pgqrs")
+            q = _queue(conn, "fp_nopreload")
+            ids = _ids(conn, "SELECT pgqrs.enqueue_batch(%s, array_fill('{}'::jsonb, ARRAY[3]))", (q,))
+            assert _poll(conn, q, 2) == ids[:2]
+            assert _poll(conn, q, 2) == ids[2:]
+            assert _ids(conn, "SELECT queue_name FROM pgqrs.claim_frontier_stats()") == []
+            assert _one(conn, "SELECT pgqrs.reset_claim_frontier()") == 0
+            assert _one(conn, "SELECT count(*) FROM pg_settings WHERE name = 'pgqrs.frontier_queues'") == 0
+        assert not c.crash_lines()
+    finally:
+        c.destroy()

@@ -29,7 +29,7 @@ RATE = 400            # messages per second from the batch producer
 CONSUMERS = 3
 LEASE = 2
 BEFORE_PIN = pick(10, 60)
-PIN = pick(60, 900)
+PIN = pick(60, 300)
 SAMPLE = 5
 
 

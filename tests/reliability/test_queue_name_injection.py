@@ -89,14 +89,14 @@ def test_hostile_queue_names_rejected(conn):
     conn.execute("SELECT pgqrs.enqueue('victim', '{\"keep\": true}')")
     conn.execute("SELECT pgqrs.register_worker('w', 1, 'victim')")
     sigs = conn.execute("""
-        SELECT p.proname, p.proargnames, p.proretset FROM pg_proc p
-        WHERE p.pronamespace = 'pgqrs'::regnamespace AND 'queue_name' = ANY (p.proargnames)
+        SELECT p.proname, p.proargnames[1:p.pronargs], p.proretset FROM pg_proc p
+        WHERE p.pronamespace = 'pgqrs'::regnamespace AND 'queue_name' = ANY (p.proargnames[1:p.pronargs])
         ORDER BY 1""").fetchall()
     names = {s[0] for s in sigs}
     expected = {"create_queue", "set_max_attempts", "get_queue", "delete_queue", "purge_queue",
                 "purge_archive", "enqueue", "enqueue_batch", "dequeue", "dequeue_wait",
                 "register_worker", "list_workers", "reclaim_messages", "dlq", "replay_dlq",
-                "queue_metrics", "worker_stats", "worker_health"}
+                "queue_metrics", "worker_stats", "worker_health", "reset_claim_frontier"}
     assert expected <= names, f"functions with a queue_name not found: {expected - names}"
 
     before = snapshot(conn)

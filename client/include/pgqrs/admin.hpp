@@ -66,6 +66,10 @@ public:
     WorkerStats worker_stats(const std::string& queue);
     std::vector<WorkerHealth> worker_health(const std::optional<std::string>& queue = std::nullopt,
                                             const std::string& max_age = "1 minute");
+    // The claim frontier of each queue that has one (pgqrs preloaded), and its
+    // reset (of one queue, or all): docs/claim-frontier.md.
+    std::vector<ClaimFrontier> claim_frontier_stats();
+    int reset_claim_frontier(const std::optional<std::string>& queue = std::nullopt);
 
     // Table accessors
     Queues get_queues() { return Queues(c_); }

@@ -34,6 +34,7 @@ struct JsonStatements {
     std::string dlq;
     // Observation
     std::string queue_metrics, all_queues_metrics, system_stats, worker_stats, worker_health;
+    std::string claim_frontier_stats;
     // Table reads (same parameters as the text forms)
     std::string queues_list, queues_get, workers_list, workers_get;
     std::string messages_list, messages_get, archive_list, archive_get;
@@ -71,6 +72,7 @@ struct Statements {
     std::string dlq, replay_dlq;
     // Observation
     std::string queue_metrics, all_queues_metrics, system_stats, worker_stats, worker_health;
+    std::string claim_frontier_stats, reset_claim_frontier;
     // Table reads ($1 = optional queue name, $2 = optional limit where listed;
     // *_get take $1 = id)
     std::string queues_count, queues_list, queues_get;

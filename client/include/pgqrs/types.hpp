@@ -98,4 +98,18 @@ struct WorkerHealth {
     std::int64_t messages_held = 0;
 };
 
+// The claim frontier of one queue (docs/claim-frontier.md): where its claims
+// start; no frontier_vt while they start at the beginning of the queue.
+struct ClaimFrontier {
+    std::string queue_name;
+    std::optional<std::string> frontier_vt;
+    std::optional<std::int64_t> frontier_id;
+    std::optional<double> lag_seconds;
+    std::int64_t raises = 0;
+    std::int64_t refused_raises = 0;
+    std::int64_t lowerings = 0;
+    std::int64_t resets = 0;
+    std::int64_t found_below = 0;  // rows a reset found below it: 0 unless messages were changed outside pgqrs
+};
+
 }  // namespace pgqrs

@@ -29,6 +29,7 @@ from .producer import Producer
 from .tables import Archive, Messages, Queues, Workers
 from .types import (
     ArchivedMessage,
+    ClaimFrontier,
     MessageId,
     QueueInfo,
     QueueMessage,
@@ -46,6 +47,7 @@ __all__ = [
     "Admin",
     "ArchivedMessage",
     "Archive",
+    "ClaimFrontier",
     "ClosedError",
     "Config",
     "Consumer",

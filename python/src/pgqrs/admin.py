@@ -13,6 +13,7 @@ from .config import DEFAULT_MAX_ATTEMPTS, UNSET, Config, Unset
 from .errors import InvalidInputError, NotInstalledError, PgqrsError
 from .types import (
     ArchivedMessage,
+    ClaimFrontier,
     QueueInfo,
     QueueMessage,
     QueueMetrics,
@@ -171,6 +172,17 @@ class Admin(Client):
     async def system_stats(self) -> SystemStats:
         """Counts over all queues and workers."""
         return await self._one(SystemStats, self._sql.json.system_stats)
+
+    async def claim_frontier_stats(self) -> list[ClaimFrontier]:
+        """The claim frontier of each queue that has one (pgqrs preloaded)."""
+        return await self._objects(ClaimFrontier, self._sql.json.claim_frontier_stats)
+
+    async def reset_claim_frontier(self, queue: str | None = None) -> int:
+        """Makes the next claims of the queue (every queue when None) scan from
+        its start, after messages were changed outside pgqrs; returns the
+        frontiers reset."""
+        params = [None if queue is None else text(queue, "queue")]
+        return as_int(await self._scalar(self._sql.reset_claim_frontier, params))
 
     # -- workers ------------------------------------------------------------
 

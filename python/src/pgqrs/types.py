@@ -170,8 +170,26 @@ class WorkerHealth:
     messages_held: int
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class ClaimFrontier:
+    """Where the claims of one queue start (docs/claim-frontier.md): no
+    ``frontier_vt`` while they start at the beginning of the queue;
+    ``found_below`` stays 0 unless messages were changed outside pgqrs."""
+
+    queue_name: str
+    frontier_vt: datetime | None
+    frontier_id: int | None
+    lag_seconds: float | None
+    raises: int
+    refused_raises: int
+    lowerings: int
+    resets: int
+    found_below: int
+
+
 __all__ = [
     "ArchivedMessage",
+    "ClaimFrontier",
     "MessageId",
     "QueueInfo",
     "QueueMessage",

@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-__all__ = ['MessageId', 'WorkerStatus', 'QueueInfo', 'QueueMessage', 'ArchivedMessage', 'WorkerInfo', 'QueueMetrics', 'SystemStats', 'WorkerStats', 'WorkerHealth']
+__all__ = ['MessageId', 'WorkerStatus', 'QueueInfo', 'QueueMessage', 'ArchivedMessage', 'WorkerInfo', 'QueueMetrics', 'SystemStats', 'WorkerStats', 'WorkerHealth', 'ClaimFrontier']
 
 class WorkerStatus(enum.StrEnum):
     Ready = "ready"
@@ -108,3 +108,15 @@ class WorkerHealth:
     heartbeat_at: datetime
     healthy: bool
     messages_held: int
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ClaimFrontier:
+    queue_name: str
+    frontier_vt: datetime | None
+    frontier_id: int | None
+    lag_seconds: float | None
+    raises: int
+    refused_raises: int
+    lowerings: int
+    resets: int
+    found_below: int
