@@ -7,7 +7,7 @@ using namespace pgqrs;
 // Every column the functions rely on, as table.column:type.
 static const char *const expected_columns[] = {
     "queues.id:bigint", "queues.queue_name:text", "queues.created_at:timestamp with time zone",
-    "queues.max_attempts:integer",
+    "queues.max_attempts:integer", "queues.dedup_window_seconds:integer",
     "workers.id:bigint", "workers.hostname:text", "workers.port:integer",
     "workers.queue_id:bigint", "workers.started_at:timestamp with time zone",
     "workers.heartbeat_at:timestamp with time zone",
@@ -17,19 +17,26 @@ static const char *const expected_columns[] = {
     "messages.vt:timestamp with time zone", "messages.enqueued_at:timestamp with time zone",
     "messages.read_ct:integer", "messages.dequeued_at:timestamp with time zone",
     "messages.producer_worker_id:bigint", "messages.consumer_worker_id:bigint",
+    "messages.dedup_key:text",
     "archive.id:bigint", "archive.queue_id:bigint", "archive.payload:jsonb",
     "archive.vt:timestamp with time zone", "archive.enqueued_at:timestamp with time zone",
     "archive.read_ct:integer", "archive.dequeued_at:timestamp with time zone",
     "archive.producer_worker_id:bigint", "archive.consumer_worker_id:bigint",
     "archive.archived_at:timestamp with time zone", "archive.dead_letter:boolean",
+    "archive.dedup_key:text",
     "grants.role_id:regrole", "grants.access:text", "grants.queue_id:bigint",
     "grants.granted_at:timestamp with time zone",
+    "topics.id:bigint", "topics.topic_name:text", "topics.created_at:timestamp with time zone",
+    "subscriptions.topic_id:bigint", "subscriptions.queue_id:bigint",
+    "subscriptions.subscribed_at:timestamp with time zone",
 };
 
 static const char *const expected_indexes[] = {
     "queues_pkey", "queues_queue_name_key", "workers_pkey", "workers_hostname_port_key",
     "messages_pkey", "messages_queue_vt_idx", "messages_consumer_idx", "archive_pkey",
     "archive_queue_archived_idx", "archive_dead_idx", "grants_role_id_access_queue_id_key",
+    "messages_dedup_key_idx", "archive_dedup_key_idx", "topics_pkey", "topics_topic_name_key",
+    "subscriptions_pkey", "subscriptions_queue_idx",
 };
 
 static const char *const expected_functions[] = {
@@ -40,7 +47,8 @@ static const char *const expected_functions[] = {
     "resume_worker", "shutdown_worker", "worker_status", "worker_messages", "delete_worker",
     "purge_old_workers", "reclaim_messages", "dlq", "replay_dlq", "queue_metrics",
     "all_queues_metrics", "system_stats", "worker_stats", "worker_health", "verify", "version",
-    "grant_access", "revoke_access",
+    "grant_access", "revoke_access", "enqueue_dedup", "enqueue_batch_dedup", "set_dedup_window",
+    "create_topic", "delete_topic", "list_topics", "subscribe", "unsubscribe", "publish",
 };
 
 // $1: the schema, $2: expected columns, $3: expected indexes, $4: expected functions.

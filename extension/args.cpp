@@ -41,9 +41,10 @@ const char *printable(const char *chars, int length)
     return text.data;
 }
 
-Datum queue_name(FunctionCallInfo fcinfo, int n)
+// Argument n (named arg) as the name of a queue or topic (kind).
+static Datum object_name(FunctionCallInfo fcinfo, int n, const char *arg, const char *kind)
 {
-    Datum value = required(fcinfo, n, "queue_name");
+    Datum value = required(fcinfo, n, arg);
     text *name = DatumGetTextPP(value);
     const char *chars = VARDATA_ANY(name);
     int length = VARSIZE_ANY_EXHDR(name);
@@ -54,12 +55,45 @@ Datum queue_name(FunctionCallInfo fcinfo, int n)
     if (!valid) {
         int shown = pg_mbcliplen(chars, length, 64);
         ereport(ERROR, (errcode(ERRCODE_INVALID_NAME),
-                        errmsg("invalid queue name \"%s\"%s", printable(chars, shown),
+                        errmsg("invalid %s name \"%s\"%s", kind, printable(chars, shown),
                                shown < length ? "..." : ""),
-                        errdetail("A queue name is 1 to %d letters, digits, '_', '-' or '.'.",
+                        errdetail("A %s name is 1 to %d letters, digits, '_', '-' or '.'.", kind,
                                   max_queue_name_length)));
     }
     return PointerGetDatum(name);
+}
+
+Datum queue_name(FunctionCallInfo fcinfo, int n)
+{
+    return object_name(fcinfo, n, "queue_name", "queue");
+}
+
+Datum topic_name(FunctionCallInfo fcinfo, int n)
+{
+    return object_name(fcinfo, n, "topic_name", "topic");
+}
+
+void check_dedup_key(Datum key, int position)
+{
+    int length = VARSIZE_ANY_EXHDR(DatumGetTextPP(key));
+    if (length >= 1 && length <= max_dedup_key_bytes)
+        return;
+    if (position > 0)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("dedup key %d must be 1 to %d bytes long, got %d", position,
+                               max_dedup_key_bytes, length)));
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("dedup_key must be 1 to %d bytes long, got %d", max_dedup_key_bytes,
+                           length)));
+}
+
+Datum dedup_key_arg(FunctionCallInfo fcinfo, int n, bool nullable)
+{
+    if (nullable && PG_ARGISNULL(n))
+        return (Datum) 0;
+    Datum key = PointerGetDatum(DatumGetTextPP(required(fcinfo, n, "dedup_key")));
+    check_dedup_key(key, 0);
+    return key;
 }
 
 Datum interval_arg(FunctionCallInfo fcinfo, int n, const char *name, bool nullable)

@@ -33,6 +33,18 @@ const char *printable(const char *chars, int length);
 // Argument n as a valid queue name: letters, digits, '_', '-', '.', 1 to 128 long.
 Datum queue_name(FunctionCallInfo fcinfo, int n);
 
+// Argument n as a valid topic name (the rules of queue names).
+Datum topic_name(FunctionCallInfo fcinfo, int n);
+
+constexpr int max_dedup_key_bytes = 512;
+
+// Argument n as a dedup key (NULL allowed when nullable): 1 to 512 bytes.
+Datum dedup_key_arg(FunctionCallInfo fcinfo, int n, bool nullable);
+
+// Raises an error unless key (element `position` of dedup_keys, 0 for the
+// single argument) is 1 to max_dedup_key_bytes long.
+void check_dedup_key(Datum key, int position);
+
 // Argument n as an interval from 0 to max_interval_years (NULL allowed when nullable).
 Datum interval_arg(FunctionCallInfo fcinfo, int n, const char *name, bool nullable);
 

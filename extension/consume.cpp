@@ -27,9 +27,9 @@ static Statement archive_messages = {
     "      AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
     "    RETURNING m.*) "
     "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id) "
+    "  producer_worker_id, consumer_worker_id, dedup_key) "
     "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id FROM done RETURNING id, queue_id, vt",
+    "  producer_worker_id, consumer_worker_id, dedup_key FROM done RETURNING id, queue_id, vt",
     5, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, OIDOID},
     moves_messages("queue_id", nullptr, "vt")};
 
@@ -50,9 +50,9 @@ static Statement archive_message = {
     "    AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
     "    RETURNING m.*) "
     "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id) "
+    "  producer_worker_id, consumer_worker_id, dedup_key) "
     "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id FROM done RETURNING id, queue_id, vt",
+    "  producer_worker_id, consumer_worker_id, dedup_key FROM done RETURNING id, queue_id, vt",
     5, {INT8OID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID},
     moves_messages("queue_id", nullptr, "vt")};
 

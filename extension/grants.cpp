@@ -12,7 +12,8 @@ extern "C" {
 
 using namespace pgqrs;
 
-static const char *const producer_functions[] = {"enqueue", "enqueue_batch", nullptr};
+static const char *const producer_functions[] = {"enqueue", "enqueue_batch", "enqueue_dedup",
+                                                 "enqueue_batch_dedup", "publish", nullptr};
 
 static const char *const consumer_functions[] = {
     "dequeue", "dequeue_wait", "archive", "archive_batch", "delete", "delete_batch",
@@ -27,7 +28,8 @@ static const char *const monitor_functions[] = {
     "queue_metrics", "all_queues_metrics", "system_stats", "worker_stats", "worker_health",
     "list_workers", "get_worker", "worker_status", "verify", "claim_frontier_stats", nullptr};
 
-static const char *const everyone_functions[] = {"get_queue", "list_queues", "version", nullptr};
+static const char *const everyone_functions[] = {"get_queue", "list_queues", "list_topics", "version",
+                                                 nullptr};
 
 static const char *const access_kinds[] = {"producer", "consumer", "monitor", "admin", nullptr};
 
@@ -129,8 +131,8 @@ static void grant_functions(const char *role_sql, const char *const *names)
 // The extension's tables (only they: the schema may hold other tables).
 static const char *tables_of(const char *schema)
 {
-    return psprintf("%s.queues, %s.workers, %s.messages, %s.archive, %s.grants", schema, schema,
-                    schema, schema, schema);
+    return psprintf("%s.queues, %s.workers, %s.messages, %s.archive, %s.grants, %s.topics, "
+                    "%s.subscriptions", schema, schema, schema, schema, schema, schema, schema);
 }
 
 // GRANTs what one kind of access needs to role_sql.

@@ -1,4 +1,4 @@
-// Producing: enqueue and enqueue_batch.
+// Producing: enqueue and enqueue_batch, with or without dedup keys.
 #include "access.hpp"
 #include "args.hpp"
 #include "guard.hpp"
@@ -33,13 +33,46 @@ static Statement insert_messages = {
     5, {TEXTOID, JSONBARRAYOID, TIMESTAMPTZOID, INT8OID, INT8ARRAYOID},
     inserts_messages("queue_id", "vt")};
 
-// The arguments of an insert ($1 to $5) with their nulls, and what explains an
+// A message with a dedup key ($6; NULL: none): inserted unless a message of
+// the queue holds the key (the unique index messages_dedup_key_idx decides,
+// waiting for a concurrent insert of the key to commit or abort). The row
+// says the queue, its dedup window, and the new id (NULL: the key was held).
+static Statement insert_keyed_message = {
+    "WITH q AS (SELECT q.id, q.dedup_window_seconds FROM @.queues q "
+    "  WHERE q.queue_name = $1 AND ($5::bigint[] IS NULL OR q.id = ANY ($5)) AND ($4 IS NULL OR EXISTS "
+    "  (SELECT FROM @.workers w WHERE w.id = $4 AND w.status <> 'stopped'))), "
+    "ins AS (INSERT INTO @.messages (queue_id, payload, vt, producer_worker_id, dedup_key) "
+    "  SELECT q.id, $2, $3, $4, $6 FROM q "
+    "  ON CONFLICT (queue_id, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING "
+    "  RETURNING id, queue_id, vt) "
+    "SELECT q.id AS queue_id, q.dedup_window_seconds, (SELECT id FROM ins) AS id, "
+    "  (SELECT queue_id FROM ins) AS inserted_queue_id, (SELECT vt FROM ins) AS vt FROM q",
+    6, {TEXTOID, JSONBOID, TIMESTAMPTZOID, INT8OID, INT8ARRAYOID, TEXTOID},
+    inserts_messages("inserted_queue_id", "vt")};
+
+// The message of the queue holding a key (run after the insert found it held:
+// a statement of its own sees the holder that committed while it waited).
+static Statement select_key_holder = {
+    "SELECT id FROM @.messages WHERE queue_id = $1 AND dedup_key = $2", 2, {INT8OID, TEXTOID}};
+
+// The latest message of the key archived since $3 (the queue's dedup window).
+static Statement select_key_archived = {
+    "SELECT id FROM @.archive WHERE queue_id = $1 AND dedup_key = $2 AND archived_at >= $3 "
+    "ORDER BY archived_at DESC LIMIT 1",
+    3, {INT8OID, TEXTOID, TIMESTAMPTZOID}};
+
+// Takes back the message this call just inserted (seen by no one yet).
+static Statement delete_own_message = {
+    "DELETE FROM @.messages WHERE id = $1 RETURNING queue_id, vt", 1, {INT8OID},
+    moves_messages("queue_id", nullptr, "vt")};
+
+// The arguments of an insert ($1 to $6) with their nulls, and what explains an
 // insert that produced no row: unknown queue, unknown or stopped worker, no
 // access (any longer) to the queue of that name.
 struct Insert {
     FunctionCallInfo fcinfo;
-    Datum args[5];
-    char nulls[6];
+    Datum args[6];
+    char nulls[7];
 };
 
 static void explain_insert(Datum subject)
@@ -51,23 +84,26 @@ static void explain_insert(Datum subject)
         require_not_stopped(DatumGetInt64(insert->args[3]));
 }
 
-// The caller may produce to the queue, with its own worker when it names one;
-// fills the arguments of the insert (payload or payloads as $2).
-static void prepare_insert(Insert &insert, Datum name, Datum payload, int32 delay)
+// The caller may produce to the queue, with its own worker (argument
+// worker_arg) when it names one; fills the arguments of the insert (payload
+// or payloads as $2, no dedup key as $6).
+static void prepare_insert(Insert &insert, Datum name, Datum payload, int32 delay, int worker_arg)
 {
     FunctionCallInfo fcinfo = insert.fcinfo;
-    bool has_worker = !PG_ARGISNULL(3);
+    bool has_worker = !PG_ARGISNULL(worker_arg);
     require_queue_access(fcinfo, Access::producer, name);
     if (has_worker)
-        require_worker_owner(fcinfo, PG_GETARG_INT64(3));
+        require_worker_owner(fcinfo, PG_GETARG_INT64(worker_arg));
     bool all;
     Datum allowed = allowed_queues(fcinfo, Access::producer, &all);
-    Datum args[5] = {name, payload, seconds_from_now(delay), PG_GETARG_DATUM(3), allowed};
-    for (int i = 0; i < 5; i++)
+    Datum args[6] = {name, payload, seconds_from_now(delay), PG_GETARG_DATUM(worker_arg), allowed,
+                     (Datum) 0};
+    for (int i = 0; i < 6; i++)
         insert.args[i] = args[i];
-    strlcpy(insert.nulls, "     ", sizeof insert.nulls);
+    strlcpy(insert.nulls, "      ", sizeof insert.nulls);
     insert.nulls[3] = has_worker ? ' ' : 'n';
     insert.nulls[4] = all ? 'n' : ' ';
+    insert.nulls[5] = 'n';
 }
 
 static Rows insert_rows(Statement &st, Insert &insert)
@@ -76,30 +112,146 @@ static Rows insert_rows(Statement &st, Insert &insert)
                             "the queue");
 }
 
-PGQRS_FUNCTION(enqueue)
+// What a keyed insert did: the message's id, whether this call inserted it,
+// and its queue.
+struct Keyed {
+    int64 id;
+    bool inserted;
+    int64 queue_id;
+};
+
+// The message of the queue archived with the key within its dedup window, if any.
+static bool archived_in_window(int64 queue_id, Datum key, int32 window, int64 *id)
+{
+    if (window <= 0)
+        return false;
+    Datum args[3] = {Int64GetDatum(queue_id), key, seconds_from_now(-window)};
+    Rows rows = exec(select_key_archived, args, "   ");
+    if (rows.count == 0)
+        return false;
+    *id = DatumGetInt64(value(rows, 0, "id", INT8OID));
+    return true;
+}
+
+// Inserts payload with key (NULL: none; insert.args[5]), or finds the message
+// that holds the key: one in the queue, or one archived within the queue's
+// dedup window. The window is checked after the insert, which has waited for
+// a concurrent archive of the holder to commit: an insert that finds the key
+// archived takes its own row back.
+static Keyed insert_keyed(Insert &insert, Datum payload, Datum key, bool has_key)
+{
+    insert.args[1] = payload;
+    insert.args[5] = key;
+    insert.nulls[5] = has_key ? ' ' : 'n';
+    constexpr int tries = 3;
+    for (int attempt = 0; attempt < tries; attempt++) {
+        Rows rows = insert_rows(insert_keyed_message, insert);
+        int64 queue_id = DatumGetInt64(value(rows, 0, "queue_id", INT8OID));
+        int32 window = DatumGetInt32(value(rows, 0, "dedup_window_seconds", INT4OID));
+        bool held;  // no id: the key is held
+        Datum id = value(rows, 0, "id", INT8OID, &held);
+        int64 archived;
+        if (!held) {
+            if (has_key && archived_in_window(queue_id, key, window, &archived)) {
+                exec(delete_own_message, &id, " ");
+                return {archived, false, queue_id};
+            }
+            return {DatumGetInt64(id), true, queue_id};
+        }
+        Datum holder_args[2] = {Int64GetDatum(queue_id), key};
+        Rows holder = exec(select_key_holder, holder_args, "  ");
+        if (holder.count > 0)
+            return {DatumGetInt64(value(holder, 0, "id", INT8OID)), false, queue_id};
+        if (archived_in_window(queue_id, key, window, &archived))
+            return {archived, false, queue_id};
+        // the holder was finished between the two statements: insert again
+    }
+    raise_changed_concurrently("the message holding the dedup key");
+    pg_unreachable();
+}
+
+// The arguments every enqueue shares, checked before anything runs.
+struct EnqueueArgs {
+    Datum name;
+    Datum payload;
+    int32 delay;
+};
+
+static EnqueueArgs enqueue_args(FunctionCallInfo fcinfo, int payload_arg, int delay_arg)
 {
     Datum name = queue_name(fcinfo, 0);
-    Datum payload = required(fcinfo, 1, "payload");
-    int32 delay = required_int(fcinfo, 2, "delay_seconds", 0, max_delay_seconds);
+    Datum payload = required(fcinfo, payload_arg, "payload");
+    int32 delay = required_int(fcinfo, delay_arg, "delay_seconds", 0, max_delay_seconds);
     check_payload(payload, 0);
+    return {name, payload, delay};
+}
+
+// One message with a dedup key (argument key_arg); wakes a waiter when it
+// inserted a visible message, as enqueue does.
+static Keyed enqueue_keyed(FunctionCallInfo fcinfo, const EnqueueArgs &a, int key_arg,
+                           int worker_arg)
+{
+    Datum key = dedup_key_arg(fcinfo, key_arg, false);
+    Insert insert = {fcinfo};
+    prepare_insert(insert, a.name, a.payload, a.delay, worker_arg);
+    Keyed keyed = insert_keyed(insert, a.payload, key, true);
+    if (keyed.inserted && a.delay == 0)
+        wake_after_commit(keyed.queue_id, 1);
+    return keyed;
+}
+
+PGQRS_FUNCTION(enqueue)
+{
+    EnqueueArgs a = enqueue_args(fcinfo, 1, 2);
+    bool has_key = !PG_ARGISNULL(4);
+    if (has_key)
+        dedup_key_arg(fcinfo, 4, false);
 
     CallScope call = begin_call(fcinfo);
-    Insert insert = {fcinfo};
-    prepare_insert(insert, name, payload, delay);
-    Rows rows = insert_rows(insert_message, insert);
-    int64 id = DatumGetInt64(value(rows, 0, "id", INT8OID));
-    if (delay == 0)  // a delayed message wakes nobody: waiters sleep until its vt
-        wake_after_commit(DatumGetInt64(value(rows, 0, "queue_id", INT8OID)), 1);
+    int64 id;
+    if (has_key) {
+        id = enqueue_keyed(fcinfo, a, 4, 3).id;
+    } else {
+        Insert insert = {fcinfo};
+        prepare_insert(insert, a.name, a.payload, a.delay, 3);
+        Rows rows = insert_rows(insert_message, insert);
+        id = DatumGetInt64(value(rows, 0, "id", INT8OID));
+        if (a.delay == 0)  // a delayed message wakes nobody: waiters sleep until its vt
+            wake_after_commit(DatumGetInt64(value(rows, 0, "queue_id", INT8OID)), 1);
+    }
     end_call(call);
     PG_RETURN_INT64(id);
 }
 
-PGQRS_FUNCTION(enqueue_batch)
+PGQRS_FUNCTION(enqueue_dedup)
+{
+    EnqueueArgs a = enqueue_args(fcinfo, 1, 3);
+    dedup_key_arg(fcinfo, 2, false);
+
+    CallScope call = begin_call(fcinfo);
+    Keyed keyed = enqueue_keyed(fcinfo, a, 2, 4);
+    Datum values[2] = {Int64GetDatum(keyed.id), BoolGetDatum(keyed.inserted)};
+    bool nulls[2] = {false, false};
+    Datum result = composite_from_values(fcinfo, values, nulls);
+    end_call(call);
+    return result;
+}
+
+// The payloads of a batch (argument 1), each checked.
+struct Batch {
+    Datum name;
+    ArrayType *payloads;
+    Datum *elements;
+    int count;
+    int32 delay;
+};
+
+static Batch batch_args(FunctionCallInfo fcinfo, int delay_arg)
 {
     Datum name = queue_name(fcinfo, 0);
     required(fcinfo, 1, "payloads");
     int count = check_array(fcinfo, 1, "payloads");
-    int32 delay = required_int(fcinfo, 2, "delay_seconds", 0, max_delay_seconds);
+    int32 delay = required_int(fcinfo, delay_arg, "delay_seconds", 0, max_delay_seconds);
     if (count == 0)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("payloads must not be empty")));
@@ -110,15 +262,90 @@ PGQRS_FUNCTION(enqueue_batch)
     deconstruct_array(payloads, JSONBOID, -1, false, TYPALIGN_INT, &elements, nullptr, &nelements);
     for (int i = 0; i < nelements; i++)
         check_payload(elements[i], i + 1);
+    return {name, payloads, elements, nelements, delay};
+}
+
+// The dedup keys of a batch (argument n): one per payload, NULL for none.
+struct BatchKeys {
+    Datum *keys;
+    bool *nulls;
+};
+
+static BatchKeys batch_keys(FunctionCallInfo fcinfo, int n, int count)
+{
+    int length = check_array(fcinfo, n, "dedup_keys", true);
+    if (length != count)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("dedup_keys has %d elements, payloads %d: give one key (or NULL) per payload",
+                               length, count)));
+    BatchKeys k;
+    int nkeys;
+    deconstruct_array(PG_GETARG_ARRAYTYPE_P(n), TEXTOID, -1, false, TYPALIGN_INT, &k.keys, &k.nulls,
+                      &nkeys);
+    for (int i = 0; i < nkeys; i++) {
+        if (!k.nulls[i]) {
+            k.keys[i] = PointerGetDatum(DatumGetTextPP(k.keys[i]));
+            check_dedup_key(k.keys[i], i + 1);
+        }
+    }
+    return k;
+}
+
+// A batch with keys, one message at a time in input order (a key repeated in
+// the batch gets the id of its first message); each message's outcome goes to
+// the result as (msg_id, inserted), of which a SETOF bigint keeps the id.
+static void enqueue_keyed_batch(FunctionCallInfo fcinfo, const Batch &b, const BatchKeys &k,
+                                int worker_arg)
+{
+    Insert insert = {fcinfo};
+    prepare_insert(insert, b.name, (Datum) 0, b.delay, worker_arg);
+    int64 queue_id = 0;
+    int inserted = 0;
+    for (int i = 0; i < b.count; i++) {
+        Keyed keyed = insert_keyed(insert, b.elements[i], k.keys[i], !k.nulls[i]);
+        queue_id = keyed.queue_id;
+        inserted += keyed.inserted ? 1 : 0;
+        Datum values[2] = {Int64GetDatum(keyed.id), BoolGetDatum(keyed.inserted)};
+        bool nulls[2] = {false, false};
+        append_values(fcinfo, values, nulls);
+    }
+    if (inserted > 0 && b.delay == 0)
+        wake_after_commit(queue_id, inserted);
+}
+
+PGQRS_FUNCTION(enqueue_batch)
+{
+    Batch b = batch_args(fcinfo, 2);
+    bool has_keys = !PG_ARGISNULL(4);
+    BatchKeys k = {};
+    if (has_keys)
+        k = batch_keys(fcinfo, 4, b.count);
 
     begin_rows(fcinfo);
     CallScope call = begin_call(fcinfo);
-    Insert insert = {fcinfo};
-    prepare_insert(insert, name, PointerGetDatum(payloads), delay);
-    Rows rows = insert_rows(insert_messages, insert);
-    append_all_rows(fcinfo, rows);
-    if (delay == 0 && wake_available())
-        wake_after_commit(find_queue(name).id, nelements);
+    if (has_keys) {
+        enqueue_keyed_batch(fcinfo, b, k, 3);
+    } else {
+        Insert insert = {fcinfo};
+        prepare_insert(insert, b.name, PointerGetDatum(b.payloads), b.delay, 3);
+        Rows rows = insert_rows(insert_messages, insert);
+        append_all_rows(fcinfo, rows);
+        if (b.delay == 0 && wake_available())
+            wake_after_commit(find_queue(b.name).id, b.count);
+    }
+    end_call(call);
+    return (Datum) 0;
+}
+
+PGQRS_FUNCTION(enqueue_batch_dedup)
+{
+    Batch b = batch_args(fcinfo, 3);
+    required(fcinfo, 2, "dedup_keys");
+    BatchKeys k = batch_keys(fcinfo, 2, b.count);
+
+    begin_rows(fcinfo);
+    CallScope call = begin_call(fcinfo);
+    enqueue_keyed_batch(fcinfo, b, k, 4);
     end_call(call);
     return (Datum) 0;
 }

@@ -1,5 +1,5 @@
-// Queue management: create_queue, set_max_attempts, get_queue, list_queues,
-// delete_queue, purge_queue, purge_archive.
+// Queue management: create_queue, set_max_attempts, set_dedup_window,
+// get_queue, list_queues, delete_queue, purge_queue, purge_archive.
 #include "access.hpp"
 #include "args.hpp"
 #include "guard.hpp"
@@ -16,6 +16,10 @@ static Statement insert_queue = {
 
 static Statement update_max_attempts = {
     "UPDATE @.queues SET max_attempts = $2 WHERE queue_name = $1 RETURNING *",
+    2, {TEXTOID, INT4OID}};
+
+static Statement update_dedup_window = {
+    "UPDATE @.queues SET dedup_window_seconds = $2 WHERE queue_name = $1 RETURNING *",
     2, {TEXTOID, INT4OID}};
 
 static Statement select_queue_row = {
@@ -77,6 +81,17 @@ PGQRS_FUNCTION(set_max_attempts)
                      Int32GetDatum(required_int(fcinfo, 1, "max_attempts", 1, 1000000))};
     CallScope call = begin_call(fcinfo);
     Rows rows = exec_until_found(update_max_attempts, args, "  ", explain_queue, args[0], "the queue");
+    Datum row = composite_result(fcinfo, rows, 0);
+    end_call(call);
+    return row;
+}
+
+PGQRS_FUNCTION(set_dedup_window)
+{
+    Datum args[2] = {queue_name(fcinfo, 0),
+                     Int32GetDatum(required_int(fcinfo, 1, "seconds", 0, max_delay_seconds))};
+    CallScope call = begin_call(fcinfo);
+    Rows rows = exec_until_found(update_dedup_window, args, "  ", explain_queue, args[0], "the queue");
     Datum row = composite_result(fcinfo, rows, 0);
     end_call(call);
     return row;

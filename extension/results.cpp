@@ -75,4 +75,21 @@ Datum composite_result(FunctionCallInfo fcinfo, const Rows &rows, uint64 row)
     return PointerGetDatum(SPI_returntuple(heap_form_tuple(result, values, nulls), result));
 }
 
+void append_values(FunctionCallInfo fcinfo, const Datum *values, const bool *nulls)
+{
+    auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+    tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, const_cast<Datum *>(values),
+                         const_cast<bool *>(nulls));
+}
+
+Datum composite_from_values(FunctionCallInfo fcinfo, const Datum *values, const bool *nulls)
+{
+    TupleDesc result;
+    if (get_call_result_type(fcinfo, nullptr, &result) != TYPEFUNC_COMPOSITE)
+        elog(ERROR, "pgqrs: function does not return a composite type");
+    result = BlessTupleDesc(result);
+    HeapTuple tuple = heap_form_tuple(result, const_cast<Datum *>(values), const_cast<bool *>(nulls));
+    return PointerGetDatum(SPI_returntuple(tuple, result));
+}
+
 }  // namespace pgqrs

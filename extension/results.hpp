@@ -20,4 +20,9 @@ void append_all_rows(FunctionCallInfo fcinfo, const Rows &rows);
 // Row `row` of rows as the function's composite result, in the caller's memory.
 Datum composite_result(FunctionCallInfo fcinfo, const Rows &rows, uint64 row);
 
+// A result computed by the function rather than read from a statement: one
+// value per column of the declared result, in its order (types as declared).
+void append_values(FunctionCallInfo fcinfo, const Datum *values, const bool *nulls);
+Datum composite_from_values(FunctionCallInfo fcinfo, const Datum *values, const bool *nulls);
+
 }  // namespace pgqrs

@@ -121,6 +121,96 @@ CREATE FUNCTION reset_claim_frontier(queue_name text DEFAULT NULL)
 RETURNS integer AS 'MODULE_PATHNAME', 'pgqrs_reset_claim_frontier' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION reset_claim_frontier(text) IS 'makes the next claims of the queue (every queue when NULL) scan from its start, after messages were changed outside pgqrs; returns the frontiers reset';
 
+-- Dedup keys: a per-queue window, the key of each message and archived
+-- message, one message per key in a queue.
+ALTER TABLE queues ADD COLUMN dedup_window_seconds int NOT NULL DEFAULT 0
+    CHECK (dedup_window_seconds OPERATOR(pg_catalog.>=) 0);
+COMMENT ON COLUMN queues.dedup_window_seconds IS 'how long an archived message keeps its dedup_key from being enqueued again (0: only while in the queue)';
+ALTER TABLE messages ADD COLUMN dedup_key text;
+CREATE UNIQUE INDEX messages_dedup_key_idx ON messages (queue_id, dedup_key)
+    WHERE dedup_key IS NOT NULL;
+ALTER TABLE archive ADD COLUMN dedup_key text;
+CREATE INDEX archive_dedup_key_idx ON archive (queue_id, dedup_key, archived_at)
+    WHERE dedup_key IS NOT NULL;
+
+-- Topics.
+CREATE TABLE topics (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    topic_name  text NOT NULL UNIQUE
+                CHECK (topic_name OPERATOR(pg_catalog.~) '^[A-Za-z0-9_.-]{1,128}$'),
+    created_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE topics IS 'pgqrs topics: publish puts one message into each subscribed queue';
+
+CREATE TABLE subscriptions (
+    topic_id      bigint NOT NULL REFERENCES topics (id) ON DELETE CASCADE,
+    queue_id      bigint NOT NULL REFERENCES queues (id) ON DELETE CASCADE,
+    subscribed_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (topic_id, queue_id)
+);
+COMMENT ON TABLE subscriptions IS 'pgqrs queues subscribed to topics; deleting either side deletes the subscription';
+CREATE INDEX subscriptions_queue_idx ON subscriptions (queue_id);
+SELECT pg_catalog.pg_extension_config_dump('topics', '');
+SELECT pg_catalog.pg_extension_config_dump('subscriptions', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('topics', 'id')::pg_catalog.regclass, '');
+
+-- enqueue and enqueue_batch take a dedup key: replaced (their grants are
+-- given again below, from the grants table).
+DROP FUNCTION enqueue(text, jsonb, int, bigint);
+CREATE FUNCTION enqueue(queue_name text, payload jsonb, delay_seconds int DEFAULT 0,
+                        worker_id bigint DEFAULT NULL, dedup_key text DEFAULT NULL)
+RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_enqueue' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION enqueue(text, jsonb, int, bigint, text) IS 'adds a message (a JSON object), visible after delay_seconds; returns its id, or that of the message holding dedup_key';
+
+DROP FUNCTION enqueue_batch(text, jsonb[], int, bigint);
+CREATE FUNCTION enqueue_batch(queue_name text, payloads jsonb[], delay_seconds int DEFAULT 0,
+                              worker_id bigint DEFAULT NULL, dedup_keys text[] DEFAULT NULL)
+RETURNS SETOF bigint AS 'MODULE_PATHNAME', 'pgqrs_enqueue_batch' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION enqueue_batch(text, jsonb[], int, bigint, text[]) IS 'adds messages in one statement; returns their ids in input order (for a message whose dedup key is held, the holder''s id)';
+
+CREATE FUNCTION enqueue_dedup(queue_name text, payload jsonb, dedup_key text,
+                              delay_seconds int DEFAULT 0, worker_id bigint DEFAULT NULL,
+                              OUT msg_id bigint, OUT inserted boolean)
+RETURNS record AS 'MODULE_PATHNAME', 'pgqrs_enqueue_dedup' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION enqueue_dedup(text, jsonb, text, int, bigint) IS 'enqueue with a dedup key: the new message''s id and inserted = true, or the id of the message holding the key and inserted = false';
+
+CREATE FUNCTION enqueue_batch_dedup(queue_name text, payloads jsonb[], dedup_keys text[],
+                                    delay_seconds int DEFAULT 0, worker_id bigint DEFAULT NULL)
+RETURNS TABLE (msg_id bigint, inserted boolean)
+AS 'MODULE_PATHNAME', 'pgqrs_enqueue_batch_dedup' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION enqueue_batch_dedup(text, jsonb[], text[], int, bigint) IS 'enqueue_batch with dedup keys: one row per payload, in input order, saying whether it was inserted';
+
+CREATE FUNCTION set_dedup_window(queue_name text, seconds int)
+RETURNS queues AS 'MODULE_PATHNAME', 'pgqrs_set_dedup_window' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION set_dedup_window(text, int) IS 'sets how long an archived message of the queue keeps its dedup key from being enqueued again (0: only while in the queue)';
+
+CREATE FUNCTION create_topic(topic_name text)
+RETURNS topics AS 'MODULE_PATHNAME', 'pgqrs_create_topic' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION create_topic(text) IS 'creates a topic; error 42710 when it exists';
+
+CREATE FUNCTION delete_topic(topic_name text)
+RETURNS boolean AS 'MODULE_PATHNAME', 'pgqrs_delete_topic' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION delete_topic(text) IS 'deletes a topic and its subscriptions (not the queues or their messages)';
+
+CREATE FUNCTION list_topics()
+RETURNS TABLE (topic_name text, created_at timestamptz, queue_names text[])
+AS 'MODULE_PATHNAME', 'pgqrs_list_topics' LANGUAGE C STABLE;
+COMMENT ON FUNCTION list_topics() IS 'all topics by name, each with the queues subscribed to it (those the caller may see)';
+
+CREATE FUNCTION subscribe(topic_name text, queue_name text)
+RETURNS boolean AS 'MODULE_PATHNAME', 'pgqrs_subscribe' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION subscribe(text, text) IS 'subscribes a queue to a topic; false when it was already';
+
+CREATE FUNCTION unsubscribe(topic_name text, queue_name text)
+RETURNS boolean AS 'MODULE_PATHNAME', 'pgqrs_unsubscribe' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION unsubscribe(text, text) IS 'ends a subscription; false when there was none';
+
+CREATE FUNCTION publish(topic_name text, payload jsonb, delay_seconds int DEFAULT 0,
+                        worker_id bigint DEFAULT NULL)
+RETURNS TABLE (queue_name text, msg_id bigint)
+AS 'MODULE_PATHNAME', 'pgqrs_publish' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION publish(text, jsonb, int, bigint) IS 'adds one message to each queue subscribed to the topic, in one statement; returns (queue_name, msg_id) by queue name, no row without subscribers';
+
 -- The extension owner: DML on the tables (SELECT with grant option, for
 -- grant_access), the new functions, which nobody else may call until granted.
 DO $owner$
@@ -144,30 +234,70 @@ BEGIN
     END LOOP;
     FOR object IN SELECT p.oid::pg_catalog.regprocedure::pg_catalog.text FROM pg_catalog.pg_proc p
                   WHERE p.pronamespace OPERATOR(pg_catalog.=) pg_catalog.to_regnamespace(pg_catalog.quote_ident(pg_catalog.current_schema()))
-                    AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['grant_access', 'revoke_access', 'claim_frontier_stats', 'reset_claim_frontier']) LOOP
+                    AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['grant_access', 'revoke_access', 'enqueue',
+                        'enqueue_batch', 'enqueue_dedup', 'enqueue_batch_dedup', 'set_dedup_window',
+                        'create_topic', 'delete_topic', 'list_topics', 'subscribe', 'unsubscribe',
+                        'publish', 'claim_frontier_stats', 'reset_claim_frontier']) LOOP
         EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO %s', object, $n$@extowner@$n$);
         EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', object);
     END LOOP;
 END
 $owner$;
 
--- The roles that monitor or administer every queue or some may look at the
--- claim frontier, admins reset it, as grant_access gives them.
-DO $frontier$
+-- The roles granted access get the new functions of their kinds (and admins
+-- SELECT on the new tables), as grant_access gives them. Grants made by this
+-- script would be recorded as the objects' initial privileges, which a fresh
+-- install has not: those are put back as they were before these grants.
+DO $grants$
 DECLARE
-    g record;
+    home oid := pg_catalog.to_regnamespace(pg_catalog.quote_ident(pg_catalog.current_schema()));
+    grant_row record;
+    target record;
+    initial aclitem[];
 BEGIN
-    FOR g IN SELECT DISTINCT CASE WHEN r.role_id::pg_catalog.oid OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
-                                  ELSE pg_catalog.quote_ident(r.role_id::pg_catalog.text) END AS role_sql,
-                             r.access
-             FROM grants r WHERE r.access OPERATOR(pg_catalog.=) ANY (ARRAY['monitor', 'admin']) LOOP
-        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION claim_frontier_stats() TO %s', g.role_sql);
-        IF g.access OPERATOR(pg_catalog.=) 'admin' THEN
-            EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION reset_claim_frontier(text) TO %s', g.role_sql);
-        END IF;
+    -- in the order the roles were granted list_queues, which every kind gets
+    FOR grant_row IN SELECT CASE WHEN g.role_id::oid OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+                                 ELSE pg_catalog.quote_ident(r.rolname) END AS role_sql, g.access
+                       FROM grants g LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) g.role_id::oid
+                      WHERE g.role_id::oid OPERATOR(pg_catalog.=) 0 OR r.oid IS NOT NULL
+                      GROUP BY 1, 2, g.role_id
+                      ORDER BY (SELECT pg_catalog.min(a.n) FROM pg_catalog.pg_proc p,
+                                       pg_catalog.aclexplode(p.proacl) WITH ORDINALITY AS a(grantor, grantee, privilege_type, is_grantable, n)
+                                 WHERE p.oid OPERATOR(pg_catalog.=) 'list_queues()'::pg_catalog.regprocedure
+                                   AND a.grantee OPERATOR(pg_catalog.=) g.role_id::oid), 2 LOOP
+        FOR target IN
+            SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass::oid AS class, p.oid,
+                   pg_catalog.format('EXECUTE ON FUNCTION %s', p.oid::pg_catalog.regprocedure) AS what
+              FROM pg_catalog.pg_proc p
+             WHERE p.pronamespace OPERATOR(pg_catalog.=) home
+               AND (p.proname OPERATOR(pg_catalog.=) 'list_topics'
+                    OR grant_row.access OPERATOR(pg_catalog.=) ANY (ARRAY['monitor', 'admin'])
+                       AND p.proname OPERATOR(pg_catalog.=) 'claim_frontier_stats'
+                    OR grant_row.access OPERATOR(pg_catalog.=) 'admin'
+                       AND p.proname OPERATOR(pg_catalog.=) 'reset_claim_frontier'
+                    OR grant_row.access OPERATOR(pg_catalog.=) 'admin' AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY[
+                        'enqueue', 'enqueue_batch', 'enqueue_dedup', 'enqueue_batch_dedup',
+                        'set_dedup_window', 'create_topic', 'delete_topic', 'subscribe',
+                        'unsubscribe', 'publish'])
+                    OR grant_row.access OPERATOR(pg_catalog.=) 'producer' AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY[
+                        'enqueue', 'enqueue_batch', 'enqueue_dedup', 'enqueue_batch_dedup', 'publish']))
+            UNION ALL
+            SELECT 'pg_catalog.pg_class'::pg_catalog.regclass::oid, c.oid, pg_catalog.format('SELECT ON TABLE %s', c.oid::pg_catalog.regclass)
+              FROM pg_catalog.pg_class c
+             WHERE grant_row.access OPERATOR(pg_catalog.=) 'admin'
+               AND c.oid OPERATOR(pg_catalog.=) ANY (ARRAY['topics'::pg_catalog.regclass, 'subscriptions'::pg_catalog.regclass]::oid[])
+        LOOP
+            initial := (SELECT i.initprivs FROM pg_catalog.pg_init_privs i
+                         WHERE i.objoid OPERATOR(pg_catalog.=) target.oid AND i.classoid OPERATOR(pg_catalog.=) target.class
+                           AND i.objsubid OPERATOR(pg_catalog.=) 0);
+            EXECUTE pg_catalog.format('GRANT %s TO %s', target.what, grant_row.role_sql);
+            UPDATE pg_catalog.pg_init_privs SET initprivs = initial
+             WHERE objoid OPERATOR(pg_catalog.=) target.oid AND classoid OPERATOR(pg_catalog.=) target.class
+               AND objsubid OPERATOR(pg_catalog.=) 0;
+        END LOOP;
     END LOOP;
 END
-$frontier$;
+$grants$;
 
 -- The functions switch to their owner themselves (spi.cpp, begin_call), so
 -- that they know the role that called them: none is SECURITY DEFINER any more.

@@ -70,9 +70,12 @@ CREATE TABLE queues (
     queue_name    text NOT NULL UNIQUE
                   CHECK (queue_name OPERATOR(pg_catalog.~) '^[A-Za-z0-9_.-]{1,128}$'),
     created_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    max_attempts  int NOT NULL DEFAULT 5 CHECK (max_attempts OPERATOR(pg_catalog.>=) 1)
+    max_attempts  int NOT NULL DEFAULT 5 CHECK (max_attempts OPERATOR(pg_catalog.>=) 1),
+    dedup_window_seconds int NOT NULL DEFAULT 0
+                  CHECK (dedup_window_seconds OPERATOR(pg_catalog.>=) 0)
 );
 COMMENT ON TABLE queues IS 'pgqrs queues; change only through the pgqrs functions';
+COMMENT ON COLUMN queues.dedup_window_seconds IS 'how long an archived message keeps its dedup_key from being enqueued again (0: only while in the queue)';
 
 CREATE TABLE workers (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -101,7 +104,8 @@ CREATE TABLE messages (
     read_ct             int NOT NULL DEFAULT 0,
     dequeued_at         timestamptz,
     producer_worker_id  bigint,
-    consumer_worker_id  bigint
+    consumer_worker_id  bigint,
+    dedup_key           text
 );
 COMMENT ON TABLE messages IS 'pgqrs messages waiting, delayed or leased; vt is the time they become visible';
 -- the claim scan: visible messages of one queue, oldest first; leased rows
@@ -109,6 +113,10 @@ COMMENT ON TABLE messages IS 'pgqrs messages waiting, delayed or leased; vt is t
 CREATE INDEX messages_queue_vt_idx ON messages (queue_id, vt, id);
 CREATE INDEX messages_consumer_idx ON messages (consumer_worker_id)
     WHERE consumer_worker_id IS NOT NULL;
+-- one message per key in a queue; rows without a key get no entry (a claim
+-- that moves such a row adds nothing here)
+CREATE UNIQUE INDEX messages_dedup_key_idx ON messages (queue_id, dedup_key)
+    WHERE dedup_key IS NOT NULL;
 
 CREATE TABLE archive (
     id                  bigint PRIMARY KEY,
@@ -121,11 +129,15 @@ CREATE TABLE archive (
     producer_worker_id  bigint,
     consumer_worker_id  bigint,
     archived_at         timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    dead_letter         boolean NOT NULL DEFAULT false
+    dead_letter         boolean NOT NULL DEFAULT false,
+    dedup_key           text
 );
 COMMENT ON TABLE archive IS 'pgqrs messages done (archived) or dead-lettered (dead_letter = true), with their original id';
 CREATE INDEX archive_queue_archived_idx ON archive (queue_id, archived_at);
 CREATE INDEX archive_dead_idx ON archive (queue_id, id) WHERE dead_letter;
+-- the dedup window: archived messages of one key, latest last
+CREATE INDEX archive_dedup_key_idx ON archive (queue_id, dedup_key, archived_at)
+    WHERE dedup_key IS NOT NULL;
 
 CREATE TABLE grants (
     role_id     regrole NOT NULL,
@@ -137,6 +149,23 @@ CREATE TABLE grants (
 );
 COMMENT ON TABLE grants IS 'pgqrs access of roles (role_id 0, shown as -: PUBLIC) to every queue (queue_id NULL) or one; change through grant_access and revoke_access';
 
+CREATE TABLE topics (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    topic_name  text NOT NULL UNIQUE
+                CHECK (topic_name OPERATOR(pg_catalog.~) '^[A-Za-z0-9_.-]{1,128}$'),
+    created_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE topics IS 'pgqrs topics: publish puts one message into each subscribed queue';
+
+CREATE TABLE subscriptions (
+    topic_id      bigint NOT NULL REFERENCES topics (id) ON DELETE CASCADE,
+    queue_id      bigint NOT NULL REFERENCES queues (id) ON DELETE CASCADE,
+    subscribed_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (topic_id, queue_id)
+);
+COMMENT ON TABLE subscriptions IS 'pgqrs queues subscribed to topics; deleting either side deletes the subscription';
+CREATE INDEX subscriptions_queue_idx ON subscriptions (queue_id);
+
 -- pg_dump dumps the rows of these tables and the positions of their id
 -- sequences (CREATE EXTENSION alone leaves them empty and at 1). The install
 -- script inserts no rows, so nothing restored is inserted twice.
@@ -145,9 +174,12 @@ SELECT pg_catalog.pg_extension_config_dump('workers', '');
 SELECT pg_catalog.pg_extension_config_dump('messages', '');
 SELECT pg_catalog.pg_extension_config_dump('archive', '');
 SELECT pg_catalog.pg_extension_config_dump('grants', '');
+SELECT pg_catalog.pg_extension_config_dump('topics', '');
+SELECT pg_catalog.pg_extension_config_dump('subscriptions', '');
 SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('queues', 'id')::pg_catalog.regclass, '');
 SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('workers', 'id')::pg_catalog.regclass, '');
 SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('messages', 'id')::pg_catalog.regclass, '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('topics', 'id')::pg_catalog.regclass, '');
 
 -- Result types ------------------------------------------------------------
 
@@ -231,14 +263,59 @@ COMMENT ON FUNCTION purge_archive(text, interval) IS 'deletes archived messages 
 -- Producing ---------------------------------------------------------------
 
 CREATE FUNCTION enqueue(queue_name text, payload jsonb, delay_seconds int DEFAULT 0,
-                        worker_id bigint DEFAULT NULL)
+                        worker_id bigint DEFAULT NULL, dedup_key text DEFAULT NULL)
 RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_enqueue' LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION enqueue(text, jsonb, int, bigint) IS 'adds a message (a JSON object), visible after delay_seconds; returns its id';
+COMMENT ON FUNCTION enqueue(text, jsonb, int, bigint, text) IS 'adds a message (a JSON object), visible after delay_seconds; returns its id, or that of the message holding dedup_key';
 
 CREATE FUNCTION enqueue_batch(queue_name text, payloads jsonb[], delay_seconds int DEFAULT 0,
-                              worker_id bigint DEFAULT NULL)
+                              worker_id bigint DEFAULT NULL, dedup_keys text[] DEFAULT NULL)
 RETURNS SETOF bigint AS 'MODULE_PATHNAME', 'pgqrs_enqueue_batch' LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION enqueue_batch(text, jsonb[], int, bigint) IS 'adds messages in one statement; returns their ids in input order';
+COMMENT ON FUNCTION enqueue_batch(text, jsonb[], int, bigint, text[]) IS 'adds messages in one statement; returns their ids in input order (for a message whose dedup key is held, the holder''s id)';
+
+CREATE FUNCTION enqueue_dedup(queue_name text, payload jsonb, dedup_key text,
+                              delay_seconds int DEFAULT 0, worker_id bigint DEFAULT NULL,
+                              OUT msg_id bigint, OUT inserted boolean)
+RETURNS record AS 'MODULE_PATHNAME', 'pgqrs_enqueue_dedup' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION enqueue_dedup(text, jsonb, text, int, bigint) IS 'enqueue with a dedup key: the new message''s id and inserted = true, or the id of the message holding the key and inserted = false';
+
+CREATE FUNCTION enqueue_batch_dedup(queue_name text, payloads jsonb[], dedup_keys text[],
+                                    delay_seconds int DEFAULT 0, worker_id bigint DEFAULT NULL)
+RETURNS TABLE (msg_id bigint, inserted boolean)
+AS 'MODULE_PATHNAME', 'pgqrs_enqueue_batch_dedup' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION enqueue_batch_dedup(text, jsonb[], text[], int, bigint) IS 'enqueue_batch with dedup keys: one row per payload, in input order, saying whether it was inserted';
+
+CREATE FUNCTION set_dedup_window(queue_name text, seconds int)
+RETURNS queues AS 'MODULE_PATHNAME', 'pgqrs_set_dedup_window' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION set_dedup_window(text, int) IS 'sets how long an archived message of the queue keeps its dedup key from being enqueued again (0: only while in the queue)';
+
+-- Topics ------------------------------------------------------------------
+
+CREATE FUNCTION create_topic(topic_name text)
+RETURNS topics AS 'MODULE_PATHNAME', 'pgqrs_create_topic' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION create_topic(text) IS 'creates a topic; error 42710 when it exists';
+
+CREATE FUNCTION delete_topic(topic_name text)
+RETURNS boolean AS 'MODULE_PATHNAME', 'pgqrs_delete_topic' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION delete_topic(text) IS 'deletes a topic and its subscriptions (not the queues or their messages)';
+
+CREATE FUNCTION list_topics()
+RETURNS TABLE (topic_name text, created_at timestamptz, queue_names text[])
+AS 'MODULE_PATHNAME', 'pgqrs_list_topics' LANGUAGE C STABLE;
+COMMENT ON FUNCTION list_topics() IS 'all topics by name, each with the queues subscribed to it (those the caller may see)';
+
+CREATE FUNCTION subscribe(topic_name text, queue_name text)
+RETURNS boolean AS 'MODULE_PATHNAME', 'pgqrs_subscribe' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION subscribe(text, text) IS 'subscribes a queue to a topic; false when it was already';
+
+CREATE FUNCTION unsubscribe(topic_name text, queue_name text)
+RETURNS boolean AS 'MODULE_PATHNAME', 'pgqrs_unsubscribe' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION unsubscribe(text, text) IS 'ends a subscription; false when there was none';
+
+CREATE FUNCTION publish(topic_name text, payload jsonb, delay_seconds int DEFAULT 0,
+                        worker_id bigint DEFAULT NULL)
+RETURNS TABLE (queue_name text, msg_id bigint)
+AS 'MODULE_PATHNAME', 'pgqrs_publish' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION publish(text, jsonb, int, bigint) IS 'adds one message to each queue subscribed to the topic, in one statement; returns (queue_name, msg_id) by queue name, no row without subscribers';
 
 -- Consuming ---------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 # SQL-layer benchmark (make bench-sql): pgbench -M prepared against pgqrs and
 # against bare SQL on tables of the same shape, on one server in one run, for
 # 1 and 4 clients with synchronous_commit on and off. Prints msg/s and the
-# ratios enqueue / bare insert and drain / bare drain.
+# ratios enqueue / bare insert and drain / bare drain; then publish to 10
+# subscribed queues against 10 enqueues in one statement, and enqueue with a
+# fresh dedup key against plain enqueue.
 #
 # Environment:
 #   PGQRS_DSN       server to use (default: a throwaway cluster started here)
@@ -125,6 +127,26 @@ for sync in $sync_list; do
     done
 done
 
+# publish: msg/s of one publish to 10 queues vs 10 enqueues in one statement;
+# dedup: enqueue with a fresh key vs plain enqueue (its "bare" column)
+for sync in $sync_list; do
+    for clients in $clients_list; do
+        settle
+        progress "publish to 10 queues, $clients clients, synchronous_commit=$sync"
+        pub=$(pgbench_run publish.sql "$clients" "$sync")
+        settle
+        ten=$(pgbench_run enqueue_10.sql "$clients" "$sync")
+        record publish 10 "$clients" "$sync" "$(awk -v t="${pub% *}" 'BEGIN { print t * 10 }')" \
+            "$(awk -v t="${ten% *}" 'BEGIN { print t * 10 }')" "vs 10 enqueues in one statement"
+        settle
+        progress "enqueue with a dedup key, $clients clients, synchronous_commit=$sync"
+        keyed=$(pgbench_run enqueue_dedup.sql "$clients" "$sync")
+        settle
+        plain=$(pgbench_run enqueue.sql "$clients" "$sync")
+        record dedup 1 "$clients" "$sync" "${keyed% *}" "${plain% *}" "vs plain enqueue"
+    done
+done
+
 # msg/s of a drain: transactions/s times the messages archived per transaction,
 # then "exhausted" when the backlog ran out before the end (the rate is then low)
 drain_rate() {
@@ -175,9 +197,10 @@ awk -F'\t' 'NR == 1 { next }
     {
         ratio = ($6 > 0) ? sprintf("%.2f", $5 / $6) : "-"
         bare = ($6 == "") ? "-" : sprintf("%.0f", $6)
-        if ($7 != "") { ratio = ratio " *"; starred = 1 }
+        if ($7 == "backlog ran out") { ratio = ratio " *"; starred = 1 }
         printf "%-9s %5s %7s %4s %12.0f %12s %8s\n", $1, $2, $3, $4, $5, bare, ratio
     }
     END { if (starred) print "* the backlog ran out during the cell: rates too low, raise BENCH_BACKLOG" }' "$results"
 echo
-echo "ratio = pgqrs / bare SQL on tables of the same shape (1.00 = no overhead); results: ${results#"$repo"/}"
+echo "ratio = pgqrs / bare SQL on tables of the same shape (1.00 = no overhead); publish: publish to 10" \
+     "queues / 10 enqueues in one statement; dedup: enqueue with a dedup key / plain enqueue; results: ${results#"$repo"/}"

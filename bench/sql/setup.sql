@@ -12,6 +12,18 @@ END
 $$;
 SELECT id FROM pgqrs.create_queue('bench');
 
+-- topic bench_fan and its 10 queues bench_f1 .. bench_f10 (the publish cell)
+DO $$
+BEGIN
+    PERFORM pgqrs.delete_topic(topic_name) FROM pgqrs.list_topics() WHERE topic_name = 'bench_fan';
+    PERFORM pgqrs.delete_queue(queue_name, true)
+    FROM pgqrs.list_queues() WHERE queue_name LIKE 'bench\_f%';
+    PERFORM pgqrs.create_topic('bench_fan');
+    PERFORM pgqrs.create_queue('bench_f' || i), pgqrs.subscribe('bench_fan', 'bench_f' || i)
+    FROM generate_series(1, 10) i;
+END
+$$;
+
 DROP SCHEMA IF EXISTS bench_bare CASCADE;
 CREATE SCHEMA bench_bare;
 CREATE TABLE bench_bare.messages (LIKE pgqrs.messages INCLUDING ALL);

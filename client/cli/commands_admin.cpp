@@ -48,6 +48,12 @@ void add_queue_commands(CLI::App& app, Context& ctx) {
     attempts->add_option("name", name, "queue name")->required();
     attempts->add_option("max_attempts", max_attempts, "deliveries")->required();
     attempts->callback([&ctx] { ctx.out().object(to_json(ctx.admin().set_max_attempts(name, max_attempts))); });
+
+    auto* window = queue->add_subcommand("set-dedup-window", "set how long archived messages hold their dedup key");
+    static int window_seconds = 0;
+    window->add_option("name", name, "queue name")->required();
+    window->add_option("seconds", window_seconds, "seconds (0: only while in the queue)")->required();
+    window->callback([&ctx] { ctx.out().object(to_json(ctx.admin().set_dedup_window(name, window_seconds))); });
 }
 
 void add_archive_commands(CLI::App& app, Context& ctx) {

@@ -36,14 +36,22 @@ void add_message_commands(CLI::App& app, Context& ctx) {
     static int delay = 0, batch = 1;
     static std::optional<int> lock;
     static std::int64_t id = 0;
-    static std::optional<std::string> count_queue;
+    static std::optional<std::string> count_queue, dedup_key;
 
     auto* enq = msg->add_subcommand("enqueue", "add a message (a JSON object)");
     enq->add_option("queue", queue, "queue name")->required();
     enq->add_option("payload", payload, "JSON payload")->required();
     enq->add_option("--delay", delay, "seconds before the message is visible")->capture_default_str();
+    enq->add_option("--dedup-key", dedup_key,
+                    "insert nothing while a message of the queue holds this key; prints whether it inserted");
     enq->callback([&ctx] {
         auto& c = *ctx.admin().client();
+        if (dedup_key) {
+            auto r = parse_enqueued(c.conn.exec(c.sql.enqueue_dedup,
+                                                {queue, payload, *dedup_key, std::to_string(delay), std::nullopt}));
+            ctx.out().object(Json{{"id", r.at(0).msg_id}, {"inserted", r.at(0).inserted}});
+            return;
+        }
         std::int64_t n = scalar_int(c.conn.exec(c.sql.enqueue, {queue, payload, std::to_string(delay), std::nullopt}));
         ctx.out().object(Json{{"id", n}});
     });

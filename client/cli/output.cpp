@@ -30,14 +30,20 @@ std::string cell(const Json& v) {
 
 Json to_json(const QueueInfo& q) {
     return Json{{"id", q.id}, {"queue_name", q.queue_name}, {"created_at", q.created_at},
-                {"max_attempts", q.max_attempts}};
+                {"max_attempts", q.max_attempts}, {"dedup_window_seconds", q.dedup_window_seconds}};
 }
+
+Json to_json(const TopicInfo& t) {
+    return Json{{"topic_name", t.topic_name}, {"created_at", t.created_at}, {"queue_names", t.queue_names}};
+}
+
+Json to_json(const Published& p) { return Json{{"queue_name", p.queue_name}, {"msg_id", p.msg_id}}; }
 
 Json to_json(const QueueMessage& m) {
     return Json{{"id", m.id}, {"queue_id", m.queue_id}, {"payload", payload_json(m.payload)},
                 {"vt", m.vt}, {"enqueued_at", m.enqueued_at}, {"read_ct", m.read_ct},
                 {"dequeued_at", opt(m.dequeued_at)}, {"producer_worker_id", opt(m.producer_worker_id)},
-                {"consumer_worker_id", opt(m.consumer_worker_id)}};
+                {"consumer_worker_id", opt(m.consumer_worker_id)}, {"dedup_key", opt(m.dedup_key)}};
 }
 
 Json to_json(const ArchivedMessage& m) {

@@ -23,6 +23,8 @@ Json to_json(const SystemStats& s);
 Json to_json(const WorkerStats& s);
 Json to_json(const WorkerHealth& h);
 Json to_json(const ClaimFrontier& f);
+Json to_json(const TopicInfo& t);
+Json to_json(const Published& p);
 
 // Converts a vector of value types to a JSON array.
 template <typename T>

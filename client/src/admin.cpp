@@ -64,6 +64,26 @@ std::vector<QueueInfo> Admin::list_queues() { return parse_queues(c_->conn.exec(
 QueueInfo Admin::set_max_attempts(const std::string& name, int max_attempts) {
     return parse_queue(c_->conn.exec(c_->sql.set_max_attempts, {name, num(max_attempts)}));
 }
+
+QueueInfo Admin::set_dedup_window(const std::string& name, int seconds) {
+    return parse_queue(c_->conn.exec(c_->sql.set_dedup_window, {name, num(seconds)}));
+}
+
+TopicInfo Admin::create_topic(const std::string& name) {
+    auto topics = parse_topics(c_->conn.exec(c_->sql.create_topic, {name}));
+    if (topics.empty()) throw Error("", "create_topic returned no row");
+    return topics.front();
+}
+bool Admin::delete_topic(const std::string& name) {
+    return scalar_bool(c_->conn.exec(c_->sql.delete_topic, {name}));
+}
+std::vector<TopicInfo> Admin::list_topics() { return parse_topics(c_->conn.exec(c_->sql.list_topics)); }
+bool Admin::subscribe(const std::string& topic, const std::string& queue) {
+    return scalar_bool(c_->conn.exec(c_->sql.subscribe, {topic, queue}));
+}
+bool Admin::unsubscribe(const std::string& topic, const std::string& queue) {
+    return scalar_bool(c_->conn.exec(c_->sql.unsubscribe, {topic, queue}));
+}
 bool Admin::delete_queue(const std::string& name, bool force) {
     return scalar_bool(c_->conn.exec(c_->sql.delete_queue, {name, std::string(force ? "true" : "false")}));
 }

@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "pgqrs/errors.hpp"
 
 namespace pgqrs {
@@ -34,7 +36,8 @@ private:
 
 QueueInfo queue_row(const Row& w) {
     return QueueInfo{w.i64("id"), w.str("queue_name"), w.str("created_at"),
-                     static_cast<int>(w.i64("max_attempts"))};
+                     static_cast<int>(w.i64("max_attempts")),
+                     static_cast<int>(w.i64("dedup_window_seconds"))};
 }
 
 void fill_message(const Row& w, QueueMessage& m) {
@@ -47,6 +50,7 @@ void fill_message(const Row& w, QueueMessage& m) {
     m.dequeued_at = w.opt("dequeued_at");
     m.producer_worker_id = w.opt_i64("producer_worker_id");
     m.consumer_worker_id = w.opt_i64("consumer_worker_id");
+    m.dedup_key = w.opt("dedup_key");
 }
 
 WorkerInfo worker_row(const Row& w) {
@@ -194,6 +198,23 @@ WorkerStats parse_worker_stats(const Result& r) {
     s.oldest_heartbeat_at = w.opt("oldest_heartbeat_at");
     s.newest_heartbeat_at = w.opt("newest_heartbeat_at");
     return s;
+}
+
+std::vector<Enqueued> parse_enqueued(const Result& r) {
+    return each<Enqueued>(r, [](const Row& w) { return Enqueued{w.i64("msg_id"), w.boolean("inserted")}; });
+}
+
+std::vector<TopicInfo> parse_topics(const Result& r) {
+    return each<TopicInfo>(r, [](const Row& w) {
+        TopicInfo t{w.str("topic_name"), w.str("created_at"), {}};
+        for (const auto& name : nlohmann::json::parse(w.str("queue_names")))
+            t.queue_names.push_back(name.get<std::string>());
+        return t;
+    });
+}
+
+std::vector<Published> parse_published(const Result& r) {
+    return each<Published>(r, [](const Row& w) { return Published{w.str("queue_name"), w.i64("msg_id")}; });
 }
 
 QueueInfo parse_queue(const Result& r) {

@@ -40,8 +40,15 @@ Statements::Statements(const std::string& schema_name) : schema(schema_name), qs
     auto rows = [&](const std::string& from) { return "SELECT pg_catalog.row_to_json(r)::text FROM " + from + " r"; };
     const std::string msg_cols =
         "id, queue_id, payload::text AS payload, vt, enqueued_at, read_ct, dequeued_at, "
-        "producer_worker_id, consumer_worker_id";
+        "producer_worker_id, consumer_worker_id, dedup_key";
     const std::string arch_cols = msg_cols + ", archived_at, dead_letter";
+    const std::string payload_array =
+        "ARRAY(SELECT t.e FROM pg_catalog.jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY t.n)";
+    const std::string key_array =
+        "ARRAY(SELECT t.k FROM pg_catalog.jsonb_array_elements_text($3::jsonb) WITH ORDINALITY AS t(k, n) "
+        "ORDER BY t.n)";
+    const std::string topic_cols =
+        "topic_name, created_at, pg_catalog.array_to_json(queue_names)::text AS queue_names";
 
     create_schema = "CREATE SCHEMA IF NOT EXISTS " + qschema;
     create_extension = "CREATE EXTENSION IF NOT EXISTS pgqrs SCHEMA " + qschema;
@@ -56,6 +63,7 @@ Statements::Statements(const std::string& schema_name) : schema(schema_name), qs
 
     create_queue = "SELECT * FROM " + S + "create_queue($1::text, $2::int)";
     set_max_attempts = "SELECT * FROM " + S + "set_max_attempts($1::text, $2::int)";
+    set_dedup_window = "SELECT * FROM " + S + "set_dedup_window($1::text, $2::int)";
     get_queue = "SELECT * FROM " + S + "get_queue($1::text)";
     list_queues = "SELECT * FROM " + S + "list_queues()";
     delete_queue = "SELECT " + S + "delete_queue($1::text, $2::boolean)";
@@ -67,6 +75,18 @@ Statements::Statements(const std::string& schema_name) : schema(schema_name), qs
         "SELECT r.id FROM " + S + "enqueue_batch($1::text, ARRAY(SELECT t.e FROM "
         "pg_catalog.jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY t.n), "
         "$3::int, $4::bigint) WITH ORDINALITY AS r(id, n) ORDER BY r.n";
+    enqueue_dedup = "SELECT msg_id, inserted FROM " + S +
+                    "enqueue_dedup($1::text, $2::jsonb, $3::text, $4::int, $5::bigint)";
+    enqueue_batch_dedup = "SELECT r.msg_id, r.inserted FROM " + S + "enqueue_batch_dedup($1::text, " +
+                          payload_array + ", " + key_array + ", $4::int, $5::bigint) WITH ORDINALITY AS "
+                          "r(msg_id, inserted, n) ORDER BY r.n";
+
+    create_topic = "SELECT topic_name, created_at, '[]' AS queue_names FROM " + S + "create_topic($1::text)";
+    delete_topic = "SELECT " + S + "delete_topic($1::text)";
+    list_topics = "SELECT " + topic_cols + " FROM " + S + "list_topics()";
+    subscribe = "SELECT " + S + "subscribe($1::text, $2::text)";
+    unsubscribe = "SELECT " + S + "unsubscribe($1::text, $2::text)";
+    publish = "SELECT queue_name, msg_id FROM " + S + "publish($1::text, $2::jsonb, $3::int, $4::bigint)";
 
     dequeue = "SELECT " + msg_cols + " FROM " + S + "dequeue($1::text, $2::int, $3::int, $4::bigint)";
     dequeue_default_lock =
@@ -128,6 +148,15 @@ Statements::Statements(const std::string& schema_name) : schema(schema_name), qs
     JsonStatements& j = json;
     j.create_queue = rows(S + "create_queue($1::text, $2::int)");
     j.set_max_attempts = rows(S + "set_max_attempts($1::text, $2::int)");
+    j.set_dedup_window = rows(S + "set_dedup_window($1::text, $2::int)");
+    j.enqueue_dedup = rows(S + "enqueue_dedup($1::text, $2::jsonb, $3::text, $4::int, $5::bigint)");
+    j.enqueue_batch_dedup = "SELECT pg_catalog.json_build_object('msg_id', r.msg_id, 'inserted', r.inserted)::text FROM " +
+                            S + "enqueue_batch_dedup($1::text, " + payload_array + ", " + key_array +
+                            ", $4::int, $5::bigint) WITH ORDINALITY AS r(msg_id, inserted, n) ORDER BY r.n";
+    j.create_topic = "SELECT pg_catalog.json_build_object('topic_name', t.topic_name, 'created_at', t.created_at, "
+                     "'queue_names', '[]'::json)::text FROM " + S + "create_topic($1::text) t";
+    j.list_topics = rows(S + "list_topics()");
+    j.publish = rows(S + "publish($1::text, $2::jsonb, $3::int, $4::bigint)");
     j.get_queue = rows(S + "get_queue($1::text)");
     j.list_queues = rows(S + "list_queues()");
     j.dequeue = rows(S + "dequeue($1::text, $2::int, $3::int, $4::bigint)");

@@ -121,6 +121,31 @@ contains frontier-reset "reset 1 claim frontier"
 run frontier-reset-missing 1 frontier reset "no_such_queue_$$"
 contains frontier-reset-missing "does not exist"
 
+# dedup keys and topics
+run enq-key 0 --format json message enqueue "$Q" '{"k":1}' --dedup-key "key-$$"
+json enq-key '"inserted":true'
+run enq-key-again 0 --format json message enqueue "$Q" '{"k":2}' --dedup-key "key-$$"
+json enq-key-again '"inserted":false'
+run window 0 --format json queue set-dedup-window "$Q" 60
+json window '"dedup_window_seconds":60'
+T="t_$Q"
+run topic-create 0 --format json topic create "$T"
+json topic-create "\"topic_name\":\"$T\""
+run topic-publish-none 0 --format json topic publish "$T" '{"fan":0}'
+json topic-publish-none '[]'
+run topic-sub 0 --format json topic subscribe "$T" "$Q"
+json topic-sub '"subscribed":true'
+run topic-list 0 --format json topic list
+json topic-list "\"queue_names\":[\"$Q\"]"
+run topic-publish 0 --format json topic publish "$T" '{"fan":1}'
+json topic-publish "\"queue_name\":\"$Q\""
+run topic-publish-missing 1 topic publish "no_topic_$$" '{}'
+contains topic-publish-missing "does not exist"
+run topic-unsub 0 --format json topic unsubscribe "$T" "$Q"
+json topic-unsub '"unsubscribed":true'
+run topic-delete 0 --format json topic delete "$T"
+json topic-delete '"deleted":true'
+
 run purge 0 --format json queue purge "$Q"
 json purge '"purged":'
 run delete-q 0 --format json queue delete "$Q"

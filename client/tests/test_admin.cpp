@@ -117,7 +117,7 @@ TEST_F(AdminTest, GrantAccess) {
     sql("CREATE ROLE " + role);
     EXPECT_NO_THROW(admin.grant_access(role, "producer"));
     EXPECT_NO_THROW(admin.grant_access(role, "monitor"));
-    EXPECT_EQ(sql("SELECT has_function_privilege('" + role + "', 'pgqrs.enqueue(text, jsonb, int, bigint)', 'EXECUTE')"), "t");
+    EXPECT_EQ(sql("SELECT has_function_privilege('" + role + "', 'pgqrs.enqueue(text, jsonb, int, bigint, text)', 'EXECUTE')"), "t");
     EXPECT_THROW(admin.grant_access(role, "everything"), Error);
     EXPECT_THROW(admin.grant_access(unique("no_role"), "producer"), Error);
 }

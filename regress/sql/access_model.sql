@@ -45,6 +45,11 @@ SELECT has_schema_privilege('regress_am_nobody', 'pgqrs', 'USAGE') AS nobody_has
 -- arguments that would succeed for the owner; each cell is ok or the SQLSTATE.
 SELECT id AS w_owner FROM pgqrs.register_worker('am-owner-host', 1, 'am_q1') \gset
 SELECT pgqrs.enqueue('am_q1', '{"m": 1}') AS m1 \gset
+SELECT topic_name FROM pgqrs.create_topic('am_t');
+SELECT pgqrs.subscribe('am_t', 'am_q2');
+SELECT count(*) AS topics_to_delete FROM (
+  SELECT pgqrs.create_topic('am_del_regress_am_' || r)
+    FROM unnest(ARRAY['producer', 'consumer', 'monitor', 'admin', 'nobody']) r) t;
 CREATE FUNCTION pg_temp.try(call text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
     EXECUTE call;
@@ -61,6 +66,15 @@ INSERT INTO calls VALUES
   ('purge_archive',     $$SELECT pgqrs.purge_archive('am_q2')$$),
   ('enqueue',           $$SELECT pgqrs.enqueue('am_q2', '{"x": 1}')$$),
   ('enqueue_batch',     $$SELECT pgqrs.enqueue_batch('am_q2', ARRAY['{"x": 1}']::jsonb[])$$),
+  ('enqueue_dedup',     $$SELECT pgqrs.enqueue_dedup('am_q2', '{"x": 1}', 'am-key')$$),
+  ('enqueue_batch_dedup', $$SELECT pgqrs.enqueue_batch_dedup('am_q2', ARRAY['{"x": 1}']::jsonb[], ARRAY['am-key'])$$),
+  ('set_dedup_window',  $$SELECT pgqrs.set_dedup_window('am_q2', 0)$$),
+  ('create_topic',      $$SELECT pgqrs.create_topic('am_matrix_' || pg_catalog.md5(pg_catalog.random()::text))$$),
+  ('delete_topic',      $$SELECT pgqrs.delete_topic('am_del_' || current_user)$$),
+  ('list_topics',       $$SELECT pgqrs.list_topics()$$),
+  ('subscribe',         $$SELECT pgqrs.subscribe('am_t', 'am_q1')$$),
+  ('unsubscribe',       $$SELECT pgqrs.unsubscribe('am_t', 'am_q1')$$),
+  ('publish',           $$SELECT pgqrs.publish('am_t', '{"x": 1}')$$),
   ('dequeue',           $$SELECT pgqrs.dequeue('am_q2', 1, 1)$$),
   ('dequeue_wait',      $$SELECT pgqrs.dequeue_wait('am_q2', 1, 1, NULL, 0)$$),
   ('archive',           $$SELECT pgqrs.archive(-1)$$),
@@ -89,6 +103,7 @@ INSERT INTO calls VALUES
   ('revoke_access',     $$SELECT pgqrs.revoke_access('regress_am_nobody', 'monitor')$$),
   ('read messages',     $$SELECT count(*) FROM pgqrs.messages$$),
   ('read workers',      $$SELECT count(*) FROM pgqrs.workers$$),
+  ('read topics',       $$SELECT count(*) FROM pgqrs.subscriptions$$),
   ('write queues',      $$UPDATE pgqrs.queues SET max_attempts = 5 WHERE false$$);
 CREATE TEMP TABLE matrix (fn text, role text, result text);
 GRANT ALL ON calls, matrix TO PUBLIC;

@@ -4,10 +4,12 @@
 -- its session, so every statement of pgqrs is prepared under it.
 \set SHOW_CONTEXT never
 CREATE SCHEMA regress_evil;
-CREATE TABLE regress_evil.queues (LIKE pgqrs.queues);
+CREATE TABLE regress_evil.queues (LIKE pgqrs.queues INCLUDING DEFAULTS);
 CREATE TABLE regress_evil.messages (LIKE pgqrs.messages);
 CREATE TABLE regress_evil.workers (LIKE pgqrs.workers);
 CREATE TABLE regress_evil.archive (LIKE pgqrs.archive);
+CREATE TABLE regress_evil.topics (LIKE pgqrs.topics);
+CREATE TABLE regress_evil.subscriptions (LIKE pgqrs.subscriptions);
 CREATE TEMP TABLE queues (LIKE pgqrs.queues);
 CREATE TEMP TABLE messages (LIKE pgqrs.messages);
 CREATE FUNCTION regress_evil.now() RETURNS timestamptz LANGUAGE sql
@@ -25,6 +27,7 @@ CREATE FUNCTION regress_evil.unnest(bigint[]) RETURNS SETOF bigint LANGUAGE sql
 CREATE FUNCTION regress_evil.format_type(oid, integer) RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$;
 INSERT INTO regress_evil.queues (id, queue_name, created_at, max_attempts)
   VALUES (1, 'sp_jobs', now(), 1);
+INSERT INTO regress_evil.topics (id, topic_name, created_at) VALUES (1, 'sp_topic', now());
 
 SET search_path = regress_evil, pg_catalog, public;
 SHOW search_path;
@@ -53,6 +56,14 @@ SELECT pgqrs.reclaim_messages('sp_jobs', '1 hour') AS reclaimed;
 SELECT pg_catalog.count(*) AS dead FROM pgqrs.dlq('sp_jobs');
 SELECT pgqrs.get_queue('sp_nope');
 \echo sqlstate :SQLSTATE
+SELECT queue_name FROM pgqrs.create_queue('sp_fan');
+SELECT topic_name FROM pgqrs.create_topic('sp_topic');
+SELECT pgqrs.subscribe('sp_topic', 'sp_fan') AS subscribed;
+SELECT queue_name FROM pgqrs.publish('sp_topic', '{"fan": 1}');
+SELECT topic_name, queue_names FROM pgqrs.list_topics() WHERE topic_name LIKE 'sp\_%';
+SELECT inserted FROM pgqrs.enqueue_dedup('sp_fan', '{"k": 1}', 'sp-key');
+SELECT inserted FROM pgqrs.enqueue_dedup('sp_fan', '{"k": 2}', 'sp-key');
+SELECT pgqrs.unsubscribe('sp_topic', 'sp_fan') AS unsubscribed;
 
 -- afterwards, with a normal search_path: the real tables have it all, the
 -- planted ones nothing
@@ -61,7 +72,11 @@ DROP TABLE pg_temp.queues, pg_temp.messages;
 SELECT (SELECT count(*) FROM regress_evil.queues) AS evil_queues,
        (SELECT count(*) FROM regress_evil.messages) AS evil_messages,
        (SELECT count(*) FROM regress_evil.workers) AS evil_workers,
-       (SELECT count(*) FROM regress_evil.archive) AS evil_archive;
+       (SELECT count(*) FROM regress_evil.archive) AS evil_archive,
+       (SELECT count(*) FROM regress_evil.topics) AS evil_topics,
+       (SELECT count(*) FROM regress_evil.subscriptions) AS evil_subscriptions;
+SELECT count(*) AS fan_messages FROM pgqrs.messages m JOIN pgqrs.queues q ON q.id = m.queue_id
+ WHERE q.queue_name = 'sp_fan';
 SELECT q.max_attempts, count(m.id) AS messages, count(*) FILTER (WHERE m.read_ct = 1) AS delivered_once
   FROM pgqrs.queues q LEFT JOIN pgqrs.messages m ON m.queue_id = q.id
  WHERE q.queue_name = 'sp_jobs' GROUP BY q.max_attempts;

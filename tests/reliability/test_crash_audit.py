@@ -1,7 +1,9 @@
 """Crash audit: mixed load while the server is killed, then an audit of every id.
 
-2 producers enqueue and 2 consumers dequeue (one with dequeue_wait) + archive
-(fenced by worker id and attempt), each on its own connection, while the server is crashed repeatedly:
+2 producers enqueue, 1 publisher publishes to a topic that the queue and a
+second queue (never consumed) subscribe to, and 2 consumers dequeue (one with
+dequeue_wait) + archive (fenced by worker id and attempt), each on its own
+connection, while the server is crashed repeatedly:
 kill -9 of a client backend (the postmaster resets every backend and replays
 WAL) alternating with kill -9 of the postmaster followed by a restart.
 
@@ -12,7 +14,9 @@ committed). Afterwards:
   - no id is in both tables, none twice in the archive;
   - every row comes from an acknowledged or in-doubt call, and no call made two;
   - every archive acknowledged to a consumer is in the archive;
-  - every message not archived is delivered again once its lease ended.
+  - every message not archived is delivered again once its lease ended;
+  - a publish made a message in both queues or in neither, and the second
+    queue holds exactly one message per publish that committed.
 """
 import json
 import os
@@ -27,6 +31,9 @@ import pytest
 from cluster import Cluster, pick, results_dir
 
 QUEUE = "crash"
+FAN_QUEUE = "crash_fan"
+TOPIC = "crash_topic"
+PUBLISHER = 2   # the publisher's number in payloads, after producers 0 and 1
 LOCK_SECONDS = 3
 
 
@@ -37,6 +44,9 @@ def cluster():
     with c.connect() as conn:
         conn.execute("CREATE EXTENSION pgqrs")
         conn.execute("SELECT pgqrs.create_queue(%s, 1000000)", (QUEUE,))
+        conn.execute("SELECT pgqrs.create_queue(%s)", (FAN_QUEUE,))
+        conn.execute("SELECT pgqrs.create_topic(%s)", (TOPIC,))
+        conn.execute("SELECT pgqrs.subscribe(%s, q) FROM unnest(%s::text[]) q", (TOPIC, [QUEUE, FAN_QUEUE]))
     yield c
     c.destroy()
 
@@ -47,6 +57,7 @@ class Load:
         self.stop = threading.Event()
         self.lock = threading.Lock()
         self.acked: dict[int, tuple[int, int]] = {}   # id -> (producer, seq)
+        self.fan_acked: dict[int, int] = {}             # id in FAN_QUEUE -> publisher seq
         self.in_doubt: set[tuple[int, int]] = set()
         self.archived: set[int] = set()                 # archive() returned true
         self.fenced = 0
@@ -94,6 +105,38 @@ class Load:
             with self.lock:
                 assert msg_id not in self.acked, f"id {msg_id} returned twice"
                 self.acked[msg_id] = (p, seq)
+        if conn is not None:
+            conn.close()
+
+    def publisher(self):
+        seq = 0
+        conn = None
+        while not self.stop.is_set():
+            if conn is None:
+                conn = self._connect("crash-publisher")
+                if conn is None:
+                    break
+            seq += 1
+            payload = json.dumps({"p": PUBLISHER, "seq": seq, "pad": "x" * random.randint(0, 200)})
+            try:
+                rows = dict(conn.execute("SELECT queue_name, msg_id FROM pgqrs.publish(%s, %s::jsonb)",
+                                         (TOPIC, payload)).fetchall())
+            except psycopg.Error as e:
+                self._error(e)
+                with self.lock:
+                    self.in_doubt.add((PUBLISHER, seq))
+                try:
+                    conn.close()
+                except Exception:
+                    pass
+                conn = None
+                time.sleep(0.02)
+                continue
+            assert set(rows) == {QUEUE, FAN_QUEUE}, f"publish returned {rows}"
+            with self.lock:
+                assert rows[QUEUE] not in self.acked, f"id {rows[QUEUE]} returned twice"
+                self.acked[rows[QUEUE]] = (PUBLISHER, seq)
+                self.fan_acked[rows[FAN_QUEUE]] = seq
         if conn is not None:
             conn.close()
 
@@ -173,6 +216,7 @@ def test_crash_audit(cluster: Cluster):
 
     load = Load(cluster)
     threads = [threading.Thread(target=load.producer, args=(p,), daemon=True) for p in range(2)]
+    threads.append(threading.Thread(target=load.publisher, daemon=True))
     threads += [threading.Thread(target=load.consumer, args=(c,), daemon=True) for c in range(2)]
     for t in threads:
         t.start()
@@ -217,6 +261,9 @@ def test_crash_audit(cluster: Cluster):
         arc_rows = conn.execute(
             "SELECT id, payload->>'p', payload->>'seq', dead_letter FROM pgqrs.archive "
             "WHERE queue_id = %s", (qid,)).fetchall()
+        fan_rows = conn.execute(
+            "SELECT m.id, (m.payload->>'seq')::int FROM pgqrs.messages m JOIN pgqrs.queues q "
+            "ON q.id = m.queue_id WHERE q.queue_name = %s", (FAN_QUEUE,)).fetchall()
 
     msg_ids = [r[0] for r in msg_rows]
     arc_ids = [r[0] for r in arc_rows]
@@ -244,6 +291,21 @@ def test_crash_audit(cluster: Cluster):
         else:
             assert key in load.in_doubt, f"row {row[0]} {key} from no call that failed or returned"
     in_doubt_committed = sum(1 for k in load.in_doubt if k in calls)
+
+    # publish: all of its messages or none, one per queue
+    fan_seqs = [seq for _, seq in fan_rows]
+    assert len(fan_seqs) == len(set(fan_seqs)), "a publish made two messages in one queue"
+    fan_ids = {msg_id for msg_id, _ in fan_rows}
+    lost_fan = set(load.fan_acked) - fan_ids
+    assert not lost_fan, f"{len(lost_fan)} acknowledged published ids lost: {sorted(lost_fan)[:20]}"
+    for msg_id, seq in fan_rows:
+        if msg_id in load.fan_acked:
+            assert load.fan_acked[msg_id] == seq, f"id {msg_id} holds the payload of another publish"
+        else:
+            assert (PUBLISHER, seq) in load.in_doubt, f"row {msg_id} from no publish that failed or returned"
+    published_in_queue = {seq for (p, seq) in calls if p == PUBLISHER}
+    assert published_in_queue == set(fan_seqs), (
+        f"publishes in one queue only: {sorted(published_in_queue ^ set(fan_seqs))[:20]}")
 
     # every message not archived is deliverable again once its lease ended
     with cluster.connect() as conn:
@@ -288,6 +350,7 @@ def test_crash_audit(cluster: Cluster):
         "postmaster_kills": postmaster_kills,
         "seconds": round(elapsed, 1),
         "acknowledged": len(acked),
+        "published_acknowledged": len(load.fan_acked),
         "in_doubt": len(load.in_doubt),
         "in_doubt_committed": in_doubt_committed,
         "archived_acknowledged": len(load.archived),

@@ -189,6 +189,8 @@ class Gen:
                 items.append(lit(self.json_text() if r.random() < 0.3 else "{}") + "::jsonb")
             elif elem_type == "bigint":
                 items.append(self.int8())
+            elif elem_type == "text":
+                items.append(self.text())
             else:
                 items.append(f"({r.choice(INT4_EDGES + [1, 1, 2])})::int")
         return f"ARRAY[{', '.join(items)}]::{elem_type}[]"
@@ -216,6 +218,8 @@ class Gen:
             return self.array("bigint")
         if typ == "integer[]":
             return self.array("integer")
+        if typ == "text[]":
+            return self.array("text")
         if typ == "name":
             return self.name()
         raise AssertionError(f"no generator for type {typ}")

@@ -52,6 +52,10 @@ VALID = {
     "worker_id": ("NULL::bigint", None),
     "role_name": ("'postgres'::name", None),
     "access": ("'monitor'", None),
+    "dedup_key": ("'k'", None),
+    "dedup_keys": ("ARRAY['k']::text[]", None),
+    "seconds": ("0", None),
+    "topic_name": ("'t'", None),
 }
 
 
@@ -96,7 +100,8 @@ def test_hostile_queue_names_rejected(conn):
     expected = {"create_queue", "set_max_attempts", "get_queue", "delete_queue", "purge_queue",
                 "purge_archive", "enqueue", "enqueue_batch", "dequeue", "dequeue_wait",
                 "register_worker", "list_workers", "reclaim_messages", "dlq", "replay_dlq",
-                "queue_metrics", "worker_stats", "worker_health", "reset_claim_frontier"}
+                "queue_metrics", "worker_stats", "worker_health", "reset_claim_frontier", "enqueue_dedup",
+                "enqueue_batch_dedup", "set_dedup_window", "subscribe", "unsubscribe"}
     assert expected <= names, f"functions with a queue_name not found: {expected - names}"
 
     before = snapshot(conn)
@@ -135,4 +140,24 @@ def test_hostile_names_via_named_arguments(conn):
             with pytest.raises(Exception) as info:
                 conn.execute(sql, (name,))
             assert getattr(info.value, "sqlstate", None) == "42602", (sql, name, info.value)
+    conn.execute("SELECT pgqrs.verify()")
+
+
+def test_hostile_topic_names_rejected(conn):
+    """Every function taking a topic name refuses a hostile one (42602) and changes nothing."""
+    conn.execute("SELECT pgqrs.create_queue('topic_victim')")
+    before = snapshot(conn)
+    topics = conn.execute("SELECT count(*) FROM pgqrs.topics").fetchone()[0]
+    for name in HOSTILE:
+        for sql in ("SELECT pgqrs.create_topic(%s)",
+                    "SELECT pgqrs.delete_topic(%s)",
+                    "SELECT pgqrs.subscribe(%s, 'topic_victim')",
+                    "SELECT pgqrs.unsubscribe(topic_name => %s, queue_name => 'topic_victim')",
+                    "SELECT count(*) FROM pgqrs.publish(%s, '{}')"):
+            with pytest.raises(Exception) as info:
+                conn.execute(sql, (name,))
+            assert getattr(info.value, "sqlstate", None) == "42602", (sql, name, info.value)
+            assert "invalid topic name" in str(info.value)
+    assert snapshot(conn) == before, "the database changed after rejected calls"
+    assert conn.execute("SELECT count(*) FROM pgqrs.topics").fetchone()[0] == topics
     conn.execute("SELECT pgqrs.verify()")

@@ -196,6 +196,30 @@ def test_commit_prepared_wakes(cluster):
     assert lat < WAKE_BOUND, lat
 
 
+def test_publish_wakes_each_subscribed_queue(cluster):
+    _sql(cluster, "SELECT pgqrs.create_queue(q) FROM unnest(ARRAY['ev_pub_a', 'ev_pub_b']) q")
+    _sql(cluster, "SELECT pgqrs.create_topic('ev_pub')")
+    _sql(cluster, "SELECT pgqrs.subscribe('ev_pub', q) FROM unnest(ARRAY['ev_pub_a', 'ev_pub_b']) q")
+    waiters = [_start(cluster, q, f"ev_{q}") for q in ("ev_pub_a", "ev_pub_b")]
+    t0 = time.monotonic()
+    _sql(cluster, "SELECT count(*) FROM pgqrs.publish('ev_pub', '{}')")
+    for w in waiters:
+        w.join(5)
+        w.close()
+    lats = [round(w.got[0][1] - t0, 3) if w.got else None for w in waiters]
+    assert all(lat is not None and lat < WAKE_BOUND for lat in lats), lats
+
+
+def test_dedup_enqueue_wakes(cluster):
+    _sql(cluster, "SELECT pgqrs.create_queue('ev_dedup')")
+    lat = _event_latency(cluster, "ev_dedup",
+                         lambda: _sql(cluster, "SELECT pgqrs.enqueue_dedup('ev_dedup', '{}', 'k1')"))
+    assert lat < WAKE_BOUND, lat
+    lat = _event_latency(cluster, "ev_dedup", lambda: _sql(
+        cluster, "SELECT count(*) FROM pgqrs.enqueue_batch('ev_dedup', ARRAY['{}']::jsonb[], dedup_keys => ARRAY['k2'])"))
+    assert lat < WAKE_BOUND, lat
+
+
 def test_aborted_dequeue_wakes(cluster):
     _sql(cluster, "SELECT pgqrs.create_queue('ev_abort')")
     _sql(cluster, "SELECT pgqrs.enqueue('ev_abort', '{}')")

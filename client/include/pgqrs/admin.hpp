@@ -37,9 +37,19 @@ public:
     QueueInfo get_queue(const std::string& name);
     std::vector<QueueInfo> list_queues();
     QueueInfo set_max_attempts(const std::string& name, int max_attempts);
+    // How long an archived message keeps its dedup key from being enqueued again (0: not at all).
+    QueueInfo set_dedup_window(const std::string& name, int seconds);
     bool delete_queue(const std::string& name, bool force = false);
     std::int64_t purge_queue(const std::string& name);
     std::int64_t purge_archive(const std::string& name, const std::optional<std::string>& older_than = std::nullopt);
+
+    // Topics: publish (Producer::publish) puts one message into each subscribed queue.
+    TopicInfo create_topic(const std::string& name);
+    bool delete_topic(const std::string& name);
+    std::vector<TopicInfo> list_topics();
+    // True when the subscription is new (subscribe) or was ended (unsubscribe).
+    bool subscribe(const std::string& topic, const std::string& queue);
+    bool unsubscribe(const std::string& topic, const std::string& queue);
 
     // Dead letters
     std::vector<ArchivedMessage> dlq(const std::string& queue);

@@ -29,6 +29,9 @@ std::vector<QueueMetrics> parse_metrics(const Result& r);
 std::vector<WorkerHealth> parse_health(const Result& r);
 SystemStats parse_system_stats(const Result& r);
 std::vector<ClaimFrontier> parse_frontiers(const Result& r);
+std::vector<Enqueued> parse_enqueued(const Result& r);
+std::vector<TopicInfo> parse_topics(const Result& r);
+std::vector<Published> parse_published(const Result& r);
 WorkerStats parse_worker_stats(const Result& r);
 
 // The first row as a value type; throws NotFoundError when the result is empty

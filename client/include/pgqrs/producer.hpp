@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,22 @@ public:
     std::int64_t enqueue_delayed(const std::string& payload, int delay_seconds) { return enqueue(payload, delay_seconds); }
     // Adds messages in one statement; returns their ids in input order.
     std::vector<std::int64_t> enqueue_batch(const std::vector<std::string>& payloads, int delay_seconds = 0);
+    // Adds one message with a dedup key unless a message of the queue holds the key
+    // (pending, delayed or leased, or archived within the queue's dedup window);
+    // returns the id of the new message or of the holder, and which it is.
+    Enqueued enqueue_dedup(const std::string& payload, const std::string& dedup_key, int delay_seconds = 0);
+    // enqueue with a dedup key: the id alone (see enqueue_dedup).
+    std::int64_t enqueue(const std::string& payload, int delay_seconds, const std::string& dedup_key) {
+        return enqueue_dedup(payload, dedup_key, delay_seconds).msg_id;
+    }
+    // enqueue_dedup for each payload, in input order (one key per payload,
+    // nullopt for none; a key repeated in the batch gets its first message's id).
+    std::vector<Enqueued> enqueue_batch_dedup(const std::vector<std::string>& payloads,
+                                              const std::vector<std::optional<std::string>>& dedup_keys,
+                                              int delay_seconds = 0);
+    // Adds one message to each queue subscribed to topic, in one statement (as
+    // this worker); returns them by queue name, none when nothing is subscribed.
+    std::vector<Published> publish(const std::string& topic, const std::string& payload, int delay_seconds = 0);
     // Adds messages with one enqueue statement each, all in one pipeline (one round
     // trip); returns their ids in input order. Throws the first error after all ran.
     std::vector<std::int64_t> enqueue_pipelined(const std::vector<std::string>& payloads, int delay_seconds = 0);

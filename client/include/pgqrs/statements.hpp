@@ -24,7 +24,9 @@ std::string seconds_interval(double seconds);
 // timestamps are ISO 8601 whatever the server's DateStyle, payloads are objects.
 struct JsonStatements {
     // Queues
-    std::string create_queue, set_max_attempts, get_queue, list_queues;
+    std::string create_queue, set_max_attempts, set_dedup_window, get_queue, list_queues;
+    // Dedup keys and topics
+    std::string enqueue_dedup, enqueue_batch_dedup, create_topic, list_topics, publish;
     // Consuming (extend_visibility: the new vt as a JSON string, null when not held)
     std::string dequeue, dequeue_default_lock, dequeue_wait, dequeue_wait_default_lock, extend_visibility;
     // Workers (heartbeat: the heartbeat time as a JSON string)
@@ -57,10 +59,13 @@ struct Statements {
     std::string create_schema, create_extension, drop_extension, drop_schema;
     std::string extension_info, verify, version, grant_access;
     // Queues
-    std::string create_queue, set_max_attempts, get_queue, list_queues, delete_queue;
+    std::string create_queue, set_max_attempts, set_dedup_window, get_queue, list_queues, delete_queue;
     std::string purge_queue, purge_archive;
-    // Producing
-    std::string enqueue, enqueue_batch;
+    // Producing (enqueue_dedup, enqueue_batch_dedup: rows of msg_id, inserted;
+    // enqueue_batch_dedup's $3 is a JSON array of keys, strings or null)
+    std::string enqueue, enqueue_batch, enqueue_dedup, enqueue_batch_dedup;
+    // Topics (list_topics: queue_names as a JSON array; publish: rows of queue_name, msg_id)
+    std::string create_topic, delete_topic, list_topics, subscribe, unsubscribe, publish;
     // Consuming
     std::string dequeue, dequeue_default_lock, dequeue_wait, dequeue_wait_default_lock, archive, archive_batch, delete_message, delete_batch;
     std::string extend_visibility, release, release_worker_messages;

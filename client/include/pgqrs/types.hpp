@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace pgqrs {
 
@@ -14,6 +15,7 @@ struct QueueInfo {
     std::string queue_name;
     std::string created_at;
     int max_attempts = 0;
+    int dedup_window_seconds = 0;  // archived messages hold their dedup key this long
 };
 
 // A row of the messages table (a message waiting, delayed or leased).
@@ -27,6 +29,27 @@ struct QueueMessage {
     std::optional<std::string> dequeued_at;
     std::optional<std::int64_t> producer_worker_id;
     std::optional<std::int64_t> consumer_worker_id;
+    std::optional<std::string> dedup_key;
+};
+
+// What an enqueue with a dedup key did: the id of the new message (inserted),
+// or of the message that holds the key (not inserted).
+struct Enqueued {
+    std::int64_t msg_id = 0;
+    bool inserted = false;
+};
+
+// A topic and the queues subscribed to it (those the caller may see), by name.
+struct TopicInfo {
+    std::string topic_name;
+    std::string created_at;
+    std::vector<std::string> queue_names;
+};
+
+// One message a publish put into a subscribed queue.
+struct Published {
+    std::string queue_name;
+    std::int64_t msg_id = 0;
 };
 
 // A row of the archive table: a message done, or dead-lettered.

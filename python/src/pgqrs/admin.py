@@ -18,6 +18,7 @@ from .types import (
     QueueMessage,
     QueueMetrics,
     SystemStats,
+    TopicInfo,
     WorkerHealth,
     WorkerInfo,
     WorkerStats,
@@ -147,6 +148,36 @@ class Admin(Client):
             self._sql.json.set_max_attempts,
             [text(name, "name"), integer(max_attempts, "max_attempts")],
         )
+
+    async def set_dedup_window(self, name: str, seconds: int) -> QueueInfo:
+        """Sets how long an archived message of the queue keeps its dedup key from
+        being enqueued again (0: only while the message is in the queue)."""
+        return await self._one(
+            QueueInfo, self._sql.json.set_dedup_window, [text(name, "name"), integer(seconds, "seconds")]
+        )
+
+    # -- topics -------------------------------------------------------------
+
+    async def create_topic(self, name: str) -> TopicInfo:
+        """Creates a topic (no queue subscribed yet); raises QueueExistsError
+        ("topic ... already exists") when it exists."""
+        return await self._one(TopicInfo, self._sql.json.create_topic, [text(name, "name")])
+
+    async def delete_topic(self, name: str) -> bool:
+        """Deletes a topic and its subscriptions (not the queues or their messages)."""
+        return as_bool(await self._scalar(self._sql.delete_topic, [text(name, "name")]))
+
+    async def list_topics(self) -> list[TopicInfo]:
+        """All topics by name, each with its subscribed queues."""
+        return await self._objects(TopicInfo, self._sql.json.list_topics)
+
+    async def subscribe(self, topic: str, queue: str) -> bool:
+        """Subscribes a queue to a topic; False when it was already."""
+        return as_bool(await self._scalar(self._sql.subscribe, [text(topic, "topic"), text(queue, "queue")]))
+
+    async def unsubscribe(self, topic: str, queue: str) -> bool:
+        """Ends a subscription; False when there was none."""
+        return as_bool(await self._scalar(self._sql.unsubscribe, [text(topic, "topic"), text(queue, "queue")]))
 
     # -- dead letters -------------------------------------------------------
 

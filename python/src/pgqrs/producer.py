@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._client import Client, as_int
-from ._params import encode_payload, encode_payloads, integer
+from ._params import encode_payload, encode_payloads, integer, text
 from ._worker import WorkerClient
 from .config import UNSET, Config, Unset
 from .errors import WorkerError
-from .types import MessageId
+from .types import Enqueued, MessageId, Published
 
 
 class Producer(WorkerClient):
@@ -44,11 +45,18 @@ class Producer(WorkerClient):
             max_connections=max_connections,
         )
 
-    async def enqueue(self, payload: Mapping[str, Any], delay_seconds: int = 0) -> int:
+    async def enqueue(
+        self, payload: Mapping[str, Any], delay_seconds: int = 0, *, dedup_key: str | None = None
+    ) -> int:
         """Adds one message, visible after delay_seconds; returns its id.
 
+        With ``dedup_key``, nothing is inserted while a message of the queue holds
+        the key (pending, delayed or leased, or archived within the queue's dedup
+        window): the id returned is that message's (:meth:`enqueue_dedup` says which).
         A payload that is not a dict of JSON-serialisable values raises
         :class:`PayloadError` (a ``TypeError``) and nothing is sent."""
+        if dedup_key is not None:
+            return (await self.enqueue_dedup(payload, dedup_key, delay_seconds)).msg_id
         body = encode_payload(payload)
         delay = integer(delay_seconds, "delay_seconds")
         worker_id = self._registered_worker_id()
@@ -68,11 +76,74 @@ class Producer(WorkerClient):
         """Adds one message visible only after delay_seconds; returns its id."""
         return await self.enqueue(payload, delay_seconds)
 
+    async def enqueue_dedup(
+        self, payload: Mapping[str, Any], dedup_key: str, delay_seconds: int = 0
+    ) -> Enqueued:
+        """Adds one message unless a message of the queue holds dedup_key; returns
+        the new message's id with ``inserted=True``, or the holder's with ``inserted=False``.
+        Two producers enqueueing one key at once make one message."""
+        body = encode_payload(payload)
+        key = text(dedup_key, "dedup_key")
+        delay = integer(delay_seconds, "delay_seconds")
+
+        async def enqueue_as(worker_id: str) -> Enqueued:
+            return await self._one(Enqueued, self._sql.json.enqueue_dedup, [self._queue, body, key, delay, worker_id])
+
+        return await self._as_worker(enqueue_as)
+
+    async def enqueue_batch_dedup(
+        self,
+        payloads: Iterable[Mapping[str, Any]],
+        dedup_keys: Iterable[str | None],
+        delay_seconds: int = 0,
+    ) -> list[Enqueued]:
+        """enqueue_dedup for each payload, in input order: one key (or None) per
+        payload; a key repeated in the batch gets its first message's id."""
+        body = encode_payloads(payloads)
+        keys = list(dedup_keys)
+        for key in keys:
+            if key is not None:
+                text(key, "dedup key")
+        delay = integer(delay_seconds, "delay_seconds")
+        if body == "[]" and not keys:
+            return []
+        keys_json = json.dumps(keys)
+
+        async def enqueue_as(worker_id: str) -> list[Enqueued]:
+            return await self._objects(
+                Enqueued, self._sql.json.enqueue_batch_dedup, [self._queue, body, keys_json, delay, worker_id]
+            )
+
+        return await self._as_worker(enqueue_as)
+
+    async def publish(self, topic: str, payload: Mapping[str, Any], delay_seconds: int = 0) -> list[Published]:
+        """Adds one message to each queue subscribed to topic, in one statement, as
+        this worker; returns them by queue name (an empty list when no queue is
+        subscribed). Needs producer access to every subscribed queue, else nothing
+        is added."""
+        name = text(topic, "topic")
+        body = encode_payload(payload)
+        delay = integer(delay_seconds, "delay_seconds")
+
+        async def publish_as(worker_id: str) -> list[Published]:
+            return await self._objects(Published, self._sql.json.publish, [name, body, delay, worker_id])
+
+        return await self._as_worker(publish_as)
+
     async def enqueue_batch(
-        self, payloads: Iterable[Mapping[str, Any]], delay_seconds: int = 0
+        self,
+        payloads: Iterable[Mapping[str, Any]],
+        delay_seconds: int = 0,
+        *,
+        dedup_keys: Iterable[str | None] | None = None,
     ) -> list[MessageId]:
         """Adds messages in one statement; returns their ids in input order (ints
-        that also answer ``.id``, like the messages pgqrs 0.4 returned)."""
+        that also answer ``.id``, like the messages pgqrs 0.4 returned). With
+        ``dedup_keys`` (one per payload, None for none), a message whose key is
+        held is not inserted and its holder's id takes its place."""
+        if dedup_keys is not None:
+            done = await self.enqueue_batch_dedup(payloads, dedup_keys, delay_seconds)
+            return [MessageId(e.msg_id) for e in done]
         body = encode_payloads(payloads)
         delay = integer(delay_seconds, "delay_seconds")
         if body == "[]":

@@ -58,6 +58,7 @@ class QueueInfo:
     queue_name: str
     created_at: datetime
     max_attempts: int = 5
+    dedup_window_seconds: int = 0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -73,6 +74,7 @@ class QueueMessage:
     dequeued_at: datetime | None
     producer_worker_id: int | None
     consumer_worker_id: int | None
+    dedup_key: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -90,6 +92,7 @@ class ArchivedMessage:
     consumer_worker_id: int | None
     archived_at: datetime
     dead_letter: bool
+    dedup_key: str | None = None
 
     @property
     def original_msg_id(self) -> int:
@@ -187,14 +190,44 @@ class ClaimFrontier:
     found_below: int
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Enqueued:
+    """What an enqueue with a dedup key did: ``msg_id`` is the new message when
+    ``inserted``, else the message that holds the key (in the queue, or archived
+    within the queue's dedup window)."""
+
+    msg_id: int
+    inserted: bool
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TopicInfo:
+    """A topic and the queues subscribed to it (those the caller may see), by name."""
+
+    topic_name: str
+    created_at: datetime
+    queue_names: list[str]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Published:
+    """One message a publish put into a subscribed queue."""
+
+    queue_name: str
+    msg_id: int
+
+
 __all__ = [
     "ArchivedMessage",
     "ClaimFrontier",
+    "Enqueued",
     "MessageId",
+    "Published",
     "QueueInfo",
     "QueueMessage",
     "QueueMetrics",
     "SystemStats",
+    "TopicInfo",
     "WorkerHealth",
     "WorkerInfo",
     "WorkerStats",

@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-__all__ = ['MessageId', 'WorkerStatus', 'QueueInfo', 'QueueMessage', 'ArchivedMessage', 'WorkerInfo', 'QueueMetrics', 'SystemStats', 'WorkerStats', 'WorkerHealth', 'ClaimFrontier']
+__all__ = ['MessageId', 'WorkerStatus', 'QueueInfo', 'QueueMessage', 'ArchivedMessage', 'WorkerInfo', 'QueueMetrics', 'SystemStats', 'WorkerStats', 'WorkerHealth', 'Enqueued', 'TopicInfo', 'Published', 'ClaimFrontier']
 
 class WorkerStatus(enum.StrEnum):
     Ready = "ready"
@@ -22,6 +22,7 @@ class QueueInfo:
     queue_name: str
     created_at: datetime
     max_attempts: int = 5
+    dedup_window_seconds: int = 0
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class QueueMessage:
@@ -34,6 +35,7 @@ class QueueMessage:
     dequeued_at: datetime | None
     producer_worker_id: int | None
     consumer_worker_id: int | None
+    dedup_key: str | None = None
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ArchivedMessage:
@@ -48,6 +50,7 @@ class ArchivedMessage:
     consumer_worker_id: int | None
     archived_at: datetime
     dead_letter: bool
+    dedup_key: str | None = None
     @property
     def original_msg_id(self) -> int: ...
 
@@ -120,3 +123,19 @@ class ClaimFrontier:
     lowerings: int
     resets: int
     found_below: int
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Enqueued:
+    msg_id: int
+    inserted: bool
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TopicInfo:
+    topic_name: str
+    created_at: datetime
+    queue_names: list[str]
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Published:
+    queue_name: str
+    msg_id: int

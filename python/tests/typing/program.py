@@ -19,6 +19,7 @@ from pgqrs import (
     ClosedError,
     Config,
     Consumer,
+    Enqueued,
     ExtensionNotAvailableError,
     InvalidInputError,
     MessageId,
@@ -30,6 +31,7 @@ from pgqrs import (
     PgqrsConnectionError,
     PgqrsError,
     Producer,
+    Published,
     QueueExistsError,
     QueueInfo,
     QueueMessage,
@@ -38,6 +40,7 @@ from pgqrs import (
     Queues,
     StateError,
     SystemStats,
+    TopicInfo,
     WorkerError,
     WorkerHealth,
     WorkerInfo,
@@ -237,6 +240,27 @@ async def compat_calls(dsn: str) -> None:
         await client.close()
 
 
+async def topic_and_dedup_calls(admin: Admin, dsn: str) -> None:
+    await admin.create_queue("typed_keys")
+    window: QueueInfo = await admin.set_dedup_window("typed_keys", 60)
+    assert window.dedup_window_seconds == 60
+    topic: TopicInfo = await admin.create_topic("typed_topic")
+    subscribed: bool = await admin.subscribe("typed_topic", "typed_keys")
+    topics: list[TopicInfo] = await admin.list_topics()
+    assert topic.topic_name == "typed_topic" and subscribed and topics[0].queue_names == ["typed_keys"]
+    async with Producer(dsn, "typed_keys", "typed-host", 3) as producer:
+        published: list[Published] = await producer.publish("typed_topic", {"fan": 1}, delay_seconds=0)
+        first: Enqueued = await producer.enqueue_dedup({"k": 1}, "typed-key", delay_seconds=0)
+        same: int = await producer.enqueue({"k": 2}, dedup_key="typed-key")
+        batch: list[Enqueued] = await producer.enqueue_batch_dedup([{"k": 3}, {"k": 4}], ["typed-key", None])
+        ids: list[MessageId] = await producer.enqueue_batch([{"k": 5}], dedup_keys=["other-key"])
+        assert published[0].queue_name == "typed_keys" and first.inserted and same == first.msg_id
+        assert not batch[0].inserted and batch[1].inserted and len(ids) == 1
+    unsubscribed: bool = await admin.unsubscribe("typed_topic", "typed_keys")
+    deleted: bool = await admin.delete_topic("typed_topic")
+    assert unsubscribed and deleted
+
+
 async def main(dsn: str) -> None:
     async with Admin(dsn) as admin:
         assert admin.schema == "pgqrs"
@@ -247,6 +271,7 @@ async def main(dsn: str) -> None:
         await table_calls(admin)
         await worker_admin_calls(admin, dsn)
         await compat_calls(dsn)
+        await topic_and_dedup_calls(admin, dsn)
         await admin.uninstall()
     assert pgqrs.__version__
     assert all(issubclass(e, RuntimeError) for e in ERRORS)
