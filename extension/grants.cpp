@@ -129,8 +129,8 @@ static void grant_functions(const char *role_sql, const char *const *names)
 // The extension's tables (only they: the schema may hold other tables).
 static const char *tables_of(const char *schema)
 {
-    return psprintf("%s.queues, %s.workers, %s.messages, %s.archive, %s.grants", schema, schema,
-                    schema, schema, schema);
+    return psprintf("%s.queues, %s.workers, %s.messages, %s.archive, %s.grants, %s.schedules", schema,
+                    schema, schema, schema, schema, schema);
 }
 
 // GRANTs what one kind of access needs to role_sql.

@@ -1,6 +1,8 @@
 // The shared library: module magic, the settings of pgqrs, and the shared
-// memory of waiting consumers when the library is preloaded.
+// memory of waiting consumers and the schedule launcher when the library is
+// preloaded.
 #include "args.hpp"
+#include "schedule_worker.hpp"
 #include "wake.hpp"
 
 extern "C" {
@@ -31,6 +33,7 @@ void _PG_init(void)
                             "rows after this.",
                             &pgqrs::max_wait_seconds_setting, 60, 1, 3600, PGC_SUSET,
                             GUC_UNIT_S, nullptr, nullptr, nullptr);
+    pgqrs::schedule_init();
     MarkGUCPrefixReserved("pgqrs");
     pgqrs::wake_init();
 }

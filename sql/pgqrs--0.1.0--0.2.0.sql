@@ -111,6 +111,82 @@ RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_revoke_access' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION revoke_access(name, text, text) IS 'takes back what grant_access gave (every grant of that kind, or the one of that queue); returns the grants removed';
 SELECT pg_catalog.pg_extension_config_dump('grants', '');
 
+-- Recurring schedules: the payload goes into the queue at each time of the
+-- cron expression (schedule_run.cpp). next_run_at is the first time not yet
+-- enqueued; it moves on in the transaction that enqueues, which is what makes
+-- each time enqueued once.
+CREATE TABLE schedules (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    schedule_name    text NOT NULL UNIQUE
+                     CHECK (schedule_name OPERATOR(pg_catalog.~) '^[A-Za-z0-9_.-]{1,128}$'),
+    cron_expression  text NOT NULL,
+    time_zone        text NOT NULL,
+    queue_name       text NOT NULL,
+    payload          jsonb NOT NULL,
+    catch_up         boolean NOT NULL,
+    paused           boolean NOT NULL DEFAULT false,
+    next_run_at      timestamptz NOT NULL,
+    last_run_at      timestamptz,
+    last_message_id  bigint,
+    runs             bigint NOT NULL DEFAULT 0,
+    skipped_runs     bigint NOT NULL DEFAULT 0,
+    last_error       text,
+    created_by       regrole,
+    created_at       timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE schedules IS 'pgqrs recurring schedules: payload enqueued to queue_name at each time of cron_expression in time_zone; change through the schedule functions';
+CREATE INDEX schedules_due_idx ON schedules (next_run_at) WHERE NOT paused;
+SELECT pg_catalog.pg_extension_config_dump('schedules', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('schedules', 'id')::pg_catalog.regclass, '');
+
+-- Schedules ---------------------------------------------------------------
+
+CREATE FUNCTION create_schedule(schedule_name text, cron_expression text, queue_name text,
+                                payload jsonb, time_zone text DEFAULT 'UTC',
+                                catch_up boolean DEFAULT true)
+RETURNS schedules AS 'MODULE_PATHNAME', 'pgqrs_create_schedule' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION create_schedule(text, text, text, jsonb, text, boolean) IS 'enqueues payload to the queue at each time of the cron expression; catch_up: times missed while no runner ran are enqueued (true) or all but the latest skipped (false)';
+
+CREATE FUNCTION list_schedules()
+RETURNS SETOF schedules AS 'MODULE_PATHNAME', 'pgqrs_list_schedules' LANGUAGE C STABLE;
+COMMENT ON FUNCTION list_schedules() IS 'all schedules, by id, with their next and last run and last error';
+
+CREATE FUNCTION pause_schedule(schedule_name text)
+RETURNS schedules AS 'MODULE_PATHNAME', 'pgqrs_pause_schedule' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pause_schedule(text) IS 'stops a schedule: nothing is enqueued until it is resumed';
+
+CREATE FUNCTION resume_schedule(schedule_name text)
+RETURNS schedules AS 'MODULE_PATHNAME', 'pgqrs_resume_schedule' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION resume_schedule(text) IS 'restarts a paused schedule from its first time after now (the times of the pause are not enqueued)';
+
+CREATE FUNCTION delete_schedule(schedule_name text)
+RETURNS boolean AS 'MODULE_PATHNAME', 'pgqrs_delete_schedule' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION delete_schedule(text) IS 'deletes a schedule; error P0002 when there is none';
+
+CREATE FUNCTION run_due_schedules()
+RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_run_due_schedules' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION run_due_schedules() IS 'enqueues every scheduled time that has come, each once whoever else runs it; returns the messages enqueued (the background worker calls it when pgqrs is preloaded)';
+
+CREATE FUNCTION cron_times(cron_expression text, time_zone text DEFAULT 'UTC',
+                           after timestamptz DEFAULT pg_catalog.now(), count int DEFAULT 5)
+RETURNS SETOF timestamptz AS 'MODULE_PATHNAME', 'pgqrs_cron_times' LANGUAGE C STABLE;
+COMMENT ON FUNCTION cron_times(text, text, timestamptz, int) IS 'the next count times of a cron expression after a time, as a schedule would run them';
+
+-- the schedule functions belong to the extension owner; nobody else may call them until granted
+DO $schedule_owner$
+DECLARE
+    object text;
+BEGIN
+    FOR object IN SELECT p.oid::pg_catalog.regprocedure::pg_catalog.text FROM pg_catalog.pg_proc p
+                  WHERE p.pronamespace OPERATOR(pg_catalog.=) pg_catalog.to_regnamespace(pg_catalog.quote_ident(pg_catalog.current_schema()))
+                    AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['create_schedule', 'list_schedules', 'pause_schedule',
+                        'resume_schedule', 'delete_schedule', 'run_due_schedules', 'cron_times']) LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO %s', object, $n$@extowner@$n$);
+        EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', object);
+    END LOOP;
+END
+$schedule_owner$;
+
 -- The extension owner: DML on the tables (SELECT with grant option, for
 -- grant_access), the new functions, which nobody else may call until granted.
 DO $owner$
