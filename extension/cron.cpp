@@ -94,6 +94,8 @@ const char *parse_field(const char *expression, const Field &f, const char *p, u
             if (*p == '-') {
                 p++;
                 last = parse_value(expression, f, &p);
+                if (f.high == 7 && last == 0 && first > 0)
+                    last = 7;  // "sat-sun": Sunday ends a range as 7
                 if (last < first)
                     invalid(expression, psprintf("%s field: range %d-%d runs backwards", f.name,
                                                  first, last));

@@ -45,6 +45,7 @@ SELECT has_schema_privilege('regress_am_nobody', 'pgqrs', 'USAGE') AS nobody_has
 -- arguments that would succeed for the owner; each cell is ok or the SQLSTATE.
 SELECT id AS w_owner FROM pgqrs.register_worker('am-owner-host', 1, 'am_q1') \gset
 SELECT pgqrs.enqueue('am_q1', '{"m": 1}') AS m1 \gset
+SELECT schedule_name FROM pgqrs.create_schedule('am_sched', '@yearly', 'am_q2', '{}') \gset
 CREATE FUNCTION pg_temp.try(call text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
     EXECUTE call;
@@ -83,6 +84,13 @@ INSERT INTO calls VALUES
   ('worker_health',     $$SELECT pgqrs.worker_health()$$),
   ('verify',            $$SELECT pgqrs.verify()$$),
   ('version',           $$SELECT pgqrs.version()$$),
+  ('create_schedule',   $$SELECT pgqrs.create_schedule('am_s_' || pg_catalog.md5(pg_catalog.random()::text), '@yearly', 'am_q2', '{}')$$),
+  ('list_schedules',    $$SELECT pgqrs.list_schedules()$$),
+  ('pause_schedule',    $$SELECT pgqrs.pause_schedule('am_sched')$$),
+  ('resume_schedule',   $$SELECT pgqrs.resume_schedule('am_sched')$$),
+  ('delete_schedule',   $$SELECT pgqrs.delete_schedule((pgqrs.create_schedule('am_d_' || pg_catalog.md5(pg_catalog.random()::text), '@yearly', 'am_q2', '{}')).schedule_name)$$),
+  ('run_due_schedules', $$SELECT pgqrs.run_due_schedules()$$),
+  ('cron_times',        $$SELECT pgqrs.cron_times('@daily')$$),
   ('grant_access',      $$SELECT pgqrs.grant_access('regress_am_nobody', 'monitor')$$),
   ('revoke_access',     $$SELECT pgqrs.revoke_access('regress_am_nobody', 'monitor')$$),
   ('read messages',     $$SELECT count(*) FROM pgqrs.messages$$),
