@@ -24,12 +24,20 @@ static const char *const expected_columns[] = {
     "archive.archived_at:timestamp with time zone", "archive.dead_letter:boolean",
     "grants.role_id:regrole", "grants.access:text", "grants.queue_id:bigint",
     "grants.granted_at:timestamp with time zone",
+    "schedules.id:bigint", "schedules.schedule_name:text", "schedules.cron_expression:text",
+    "schedules.time_zone:text", "schedules.queue_name:text", "schedules.payload:jsonb",
+    "schedules.catch_up:boolean", "schedules.paused:boolean",
+    "schedules.next_run_at:timestamp with time zone", "schedules.last_run_at:timestamp with time zone",
+    "schedules.last_message_id:bigint", "schedules.runs:bigint", "schedules.skipped_runs:bigint",
+    "schedules.last_error:text", "schedules.created_by:regrole",
+    "schedules.created_at:timestamp with time zone",
 };
 
 static const char *const expected_indexes[] = {
     "queues_pkey", "queues_queue_name_key", "workers_pkey", "workers_hostname_port_key",
     "messages_pkey", "messages_queue_vt_idx", "messages_consumer_idx", "archive_pkey",
     "archive_queue_archived_idx", "archive_dead_idx", "grants_role_id_access_queue_id_key",
+    "schedules_pkey", "schedules_schedule_name_key", "schedules_due_idx",
 };
 
 static const char *const expected_functions[] = {
@@ -40,7 +48,8 @@ static const char *const expected_functions[] = {
     "resume_worker", "shutdown_worker", "worker_status", "worker_messages", "delete_worker",
     "purge_old_workers", "reclaim_messages", "dlq", "replay_dlq", "queue_metrics",
     "all_queues_metrics", "system_stats", "worker_stats", "worker_health", "verify", "version",
-    "grant_access", "revoke_access",
+    "grant_access", "revoke_access", "create_schedule", "list_schedules", "pause_schedule",
+    "resume_schedule", "delete_schedule", "run_due_schedules", "cron_times",
 };
 
 // $1: the schema, $2: expected columns, $3: expected indexes, $4: expected functions.

@@ -127,6 +127,7 @@ static void run_database(Oid database)
         (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1000,
                          PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);
+        CHECK_FOR_INTERRUPTS();
         reload_if_asked();
     }
     pfree(handle);
@@ -176,6 +177,8 @@ void pgqrs_schedule_launcher(Datum)
         (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | (wait > 0 ? WL_TIMEOUT : 0),
                          wait, PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);
+        // absorbs signal barriers (DROP DATABASE waits for every process to)
+        CHECK_FOR_INTERRUPTS();
     }
     proc_exit(0);
 }

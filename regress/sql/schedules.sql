@@ -30,7 +30,7 @@ SELECT queue_name FROM pgqrs.create_queue('sc_q');
 -- time after now as next_run_at
 SELECT schedule_name, cron_expression, time_zone, queue_name, payload, catch_up, paused,
        next_run_at = (SELECT pgqrs.cron_times('0 3 * * *', 'UTC', now(), 1)) AS next_is_first_time,
-       last_run_at, runs, skipped_runs, last_error, created_by
+       last_run_at, runs, skipped_runs, last_error, created_by = current_user::regrole AS created_by_me
   FROM pgqrs.create_schedule('sc_daily', '0 3 * * *', 'sc_q', '{"job": "report"}');
 SELECT schedule_name, time_zone, catch_up
   FROM pgqrs.create_schedule('sc_paris', '30 8 * * mon-fri', 'sc_q', '{"job": "open"}',
@@ -136,7 +136,8 @@ SELECT schedule_name, runs, skipped_runs, last_run_at = date_trunc('minute', now
        last_error
   FROM pgqrs.list_schedules() s WHERE schedule_name LIKE 'sc\_%t%' ORDER BY id;
 SELECT payload, count(*), bool_and(vt <= clock_timestamp()) AS visible
-  FROM pgqrs.messages GROUP BY payload ORDER BY payload::text;
+  FROM pgqrs.messages m JOIN pgqrs.queues q ON q.id = m.queue_id
+ WHERE q.queue_name = 'sc_run' GROUP BY payload ORDER BY payload::text;
 COMMIT;
 
 -- a paused schedule is not run; resumed, it goes on from its next time after now
