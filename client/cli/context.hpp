@@ -39,5 +39,7 @@ void add_admin_commands(CLI::App& app, Context& ctx);
 void add_message_commands(CLI::App& app, Context& ctx);
 // Registers the worker commands.
 void add_worker_commands(CLI::App& app, Context& ctx);
+// Registers the schedule commands.
+void add_schedule_commands(CLI::App& app, Context& ctx);
 
 }  // namespace pgqrs::cli
