@@ -74,7 +74,9 @@ static Run run_one(const Rows &due, uint64 row)
     // Without catch-up, of the times missed only the latest is enqueued.
     int64 enqueue = catch_up ? due_times : 1;
 
-    Datum insert_args[4] = {value(due, row, "queue_name", TEXTOID), value(due, row, "payload", JSONBOID),
+    Datum payload = value(due, row, "payload", JSONBOID);
+    check_payload(payload, 0);  // pgqrs.max_payload_bytes may have been lowered since
+    Datum insert_args[4] = {value(due, row, "queue_name", TEXTOID), payload,
                             Int32GetDatum(static_cast<int32>(enqueue)), seconds_from_now(0)};
     Rows ids = exec(insert_runs, insert_args, "    ");
     if (ids.count == 0)

@@ -11,6 +11,14 @@ BEGIN
 END
 $$;
 SELECT id FROM pgqrs.create_queue('bench');
+DO $$
+BEGIN
+    PERFORM pgqrs.delete_schedule(schedule_name)
+    FROM pgqrs.list_schedules() WHERE schedule_name = 'bench';
+END
+$$;
+SELECT id FROM pgqrs.create_schedule('bench', '* * * * *', 'bench',
+                                     '{"k":"vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv"}');
 
 DROP SCHEMA IF EXISTS bench_bare CASCADE;
 CREATE SCHEMA bench_bare;

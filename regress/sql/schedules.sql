@@ -169,6 +169,15 @@ SELECT queue_name FROM pgqrs.create_queue('sc_gone');
 SELECT pgqrs.run_due_schedules() >= 2 AS enqueued_the_missed_times;
 SELECT runs >= 2 AS ran, last_error FROM pgqrs.list_schedules() WHERE schedule_name = 'sc_broken';
 
+-- a payload over a lowered pgqrs.max_payload_bytes: refused at the run, kept in last_error
+BEGIN;
+SELECT schedule_name FROM pgqrs.create_schedule('sc_big', '* * * * *', 'sc_gone', '{"big": "xxxxxxxxxxxxxxxxxxxxxx"}');
+SET LOCAL pgqrs.max_payload_bytes = 16;
+UPDATE pgqrs.schedules SET next_run_at = now() - interval '1 minute' WHERE schedule_name = 'sc_big';
+SELECT pgqrs.run_due_schedules() AS enqueued;
+SELECT runs, last_error FROM pgqrs.list_schedules() WHERE schedule_name = 'sc_big';
+ROLLBACK;
+
 -- one call enqueues at most 1000 times of a schedule; the next call goes on
 BEGIN;
 UPDATE pgqrs.schedules SET runs = 0, next_run_at = date_trunc('minute', now()) - interval '1500 minutes'
@@ -182,4 +191,4 @@ COMMIT;
 SELECT pgqrs.delete_schedule('sc_broken');
 SELECT pgqrs.delete_schedule('sc_broken');
 \echo sqlstate :SQLSTATE
-SELECT schedule_name FROM pgqrs.list_schedules() ORDER BY id;
+SELECT schedule_name FROM pgqrs.list_schedules() WHERE schedule_name LIKE 'sc\_%' ORDER BY id;

@@ -35,7 +35,7 @@ from cluster import Cluster, pick, results_dir
 QUEUE = "crash"
 LOCK_SECONDS = 3
 SCHEDULE_QUEUE = "crash_schedule"
-BACKLOG_MINUTES = 20000   # 20 runs of 1,000 times at most each: the catch-up spans crashes
+BACKLOG_MINUTES = 40000   # 40 runs of 1,000 times at most each: the catch-up spans crashes
 
 
 @pytest.fixture(scope="module")
