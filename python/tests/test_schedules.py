@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from cronsim import CronSim
+from cronsim import CronSim, CronSimError
 
 from conftest import dsn_for_database, run_sql
+from pgqrs._connection import Connection
 from pgqrs import (
     Admin,
     InvalidInputError,
@@ -84,8 +85,10 @@ def random_field(rng: random.Random, low: int, high: int, names: list[str] | Non
             return value(a)
         if kind == 3:
             return f"{value(a)}-{value(b)}"
-        if kind == 4:
+        if kind == 4 and b > a:  # cronsim reads "a-a/n" as "a/n" (a to the end); cron as {a}
             return f"{a}-{b}/{rng.randint(1, high - low + 1)}"
+        if kind == 4:
+            return f"{a}/{rng.randint(1, high - low + 1)}"
         return ",".join(value(rng.randint(low, high)) for _ in range(rng.randint(2, 4)))
 
     return item()
@@ -112,10 +115,10 @@ async def test_cron_times_agree_with_cronsim(installed_dsn: str) -> None:
             ]
             expression = " ".join(fields)
             after = start + timedelta(minutes=rng.randrange(0, 3 * 365 * 24 * 60))
-            try:
-                got = await admin.cron_times(expression, "UTC", after, 12)
-            except InvalidInputError as exc:  # names no time in ten years (30 feb)
-                assert "names no time" in str(exc), expression
+            got = await admin.cron_times(expression, "UTC", after, 12)
+            if not got:  # names no time ("31 jun"): cronsim refuses it too
+                with pytest.raises(CronSimError):
+                    CronSim(expression, after)
                 continue
             reference = CronSim(expression, after)
             want = [next(reference) for _ in range(len(got))]
@@ -136,6 +139,16 @@ def fast_worker(base_dsn: str) -> Iterator[None]:
         run_sql(base_dsn, "ALTER SYSTEM RESET pgqrs.schedule_interval", "SELECT pg_reload_conf()")
 
 
+async def sql(dsn: str, *statements: str) -> None:
+    """Runs statements in order on one connection of the running loop."""
+    conn = Connection(dsn)
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        conn.close()
+
+
 async def wait_for(check, timeout: float = 15.0):  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while True:
@@ -150,11 +163,8 @@ async def test_server_enqueues_due_times_with_no_client(tasks_dsn: str, fast_wor
     started), enqueues each missed time once, and never again."""
     async with Admin(tasks_dsn) as admin:
         await admin.create_schedule("tick", "* * * * *", "tasks", {"tick": True})
-        run_sql(tasks_dsn, "BEGIN",
-                "UPDATE pgqrs.schedules SET next_run_at = date_trunc('minute', now()) - interval '2 minutes'",
-                "CREATE TEMP TABLE due AS SELECT count(*) AS n FROM pgqrs.cron_times('* * * * *', 'UTC', "
-                "date_trunc('minute', now()) - interval '2 minutes' - interval '1 second', 3) t WHERE t <= now()",
-                "COMMIT")
+        await sql(tasks_dsn,
+                  "UPDATE pgqrs.schedules SET next_run_at = date_trunc('minute', now()) - interval '2 minutes'")
 
         async def ran() -> ScheduleInfo | None:
             s = (await admin.list_schedules())[0]
@@ -172,10 +182,10 @@ async def test_server_enqueues_due_times_with_no_client(tasks_dsn: str, fast_wor
 
 async def test_run_schedules_off_leaves_database_to_clients(tasks_dsn: str, fast_worker: None) -> None:
     database = tasks_dsn.rsplit("/", 1)[-1]
-    run_sql(tasks_dsn, f'ALTER DATABASE "{database}" SET pgqrs.run_schedules = off')
+    await sql(tasks_dsn, f'ALTER DATABASE "{database}" SET pgqrs.run_schedules = off')
     async with Admin(tasks_dsn) as admin:
         await admin.create_schedule("tick", "* * * * *", "tasks", {"tick": True}, catch_up=False)
-        run_sql(tasks_dsn, "UPDATE pgqrs.schedules SET next_run_at = now() - interval '1 minute'")
+        await sql(tasks_dsn, "UPDATE pgqrs.schedules SET next_run_at = now() - interval '1 minute'")
         await asyncio.sleep(1.5)
         assert (await admin.list_schedules())[0].runs == 0
         assert await admin.run_due_schedules() == 1
@@ -187,12 +197,12 @@ async def test_drop_database_is_not_held_up_by_the_worker(base_dsn: str, fast_wo
     runners let it through within seconds, with pgqrs installed there or not."""
     for install in (True, False):
         name = "pgqrs_drop_" + uuid.uuid4().hex[:10]
-        run_sql(base_dsn, f'CREATE DATABASE "{name}"')
+        await sql(base_dsn, f'CREATE DATABASE "{name}"')
         if install:
-            run_sql(dsn_for_database(base_dsn, name), "CREATE EXTENSION pgqrs")
+            await sql(dsn_for_database(base_dsn, name), "CREATE EXTENSION pgqrs")
         await asyncio.sleep(0.5)  # a few rounds of the launcher
         started = time.monotonic()
-        run_sql(base_dsn, f'DROP DATABASE "{name}"')
+        await sql(base_dsn, f'DROP DATABASE "{name}"')
         assert time.monotonic() - started < 8
 
 
