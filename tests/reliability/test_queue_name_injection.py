@@ -52,6 +52,10 @@ VALID = {
     "worker_id": ("NULL::bigint", None),
     "role_name": ("'postgres'::name", None),
     "access": ("'monitor'", None),
+    "schedule_name": ("'inj_schedule'", None),
+    "cron_expression": ("'@daily'", None),
+    "time_zone": ("'UTC'", None),
+    "catch_up": ("true", None),
 }
 
 
