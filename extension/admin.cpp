@@ -29,6 +29,13 @@ static const char *const expected_columns[] = {
     "topics.id:bigint", "topics.topic_name:text", "topics.created_at:timestamp with time zone",
     "subscriptions.topic_id:bigint", "subscriptions.queue_id:bigint",
     "subscriptions.subscribed_at:timestamp with time zone",
+    "schedules.id:bigint", "schedules.schedule_name:text", "schedules.cron_expression:text",
+    "schedules.time_zone:text", "schedules.queue_name:text", "schedules.payload:jsonb",
+    "schedules.catch_up:boolean", "schedules.paused:boolean",
+    "schedules.next_run_at:timestamp with time zone", "schedules.last_run_at:timestamp with time zone",
+    "schedules.last_message_id:bigint", "schedules.runs:bigint", "schedules.skipped_runs:bigint",
+    "schedules.last_error:text", "schedules.created_by:regrole",
+    "schedules.created_at:timestamp with time zone",
 };
 
 static const char *const expected_indexes[] = {
@@ -37,6 +44,7 @@ static const char *const expected_indexes[] = {
     "archive_queue_archived_idx", "archive_dead_idx", "grants_role_id_access_queue_id_key",
     "messages_dedup_key_idx", "archive_dedup_key_idx", "topics_pkey", "topics_topic_name_key",
     "subscriptions_pkey", "subscriptions_queue_idx",
+    "schedules_pkey", "schedules_schedule_name_key", "schedules_due_idx",
 };
 
 static const char *const expected_functions[] = {
@@ -49,6 +57,8 @@ static const char *const expected_functions[] = {
     "all_queues_metrics", "system_stats", "worker_stats", "worker_health", "verify", "version",
     "grant_access", "revoke_access", "enqueue_dedup", "enqueue_batch_dedup", "set_dedup_window",
     "create_topic", "delete_topic", "list_topics", "subscribe", "unsubscribe", "publish",
+    "grant_access", "revoke_access", "create_schedule", "list_schedules", "pause_schedule",
+    "resume_schedule", "delete_schedule", "run_due_schedules", "cron_times",
 };
 
 // $1: the schema, $2: expected columns, $3: expected indexes, $4: expected functions.

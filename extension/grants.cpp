@@ -132,7 +132,8 @@ static void grant_functions(const char *role_sql, const char *const *names)
 static const char *tables_of(const char *schema)
 {
     return psprintf("%s.queues, %s.workers, %s.messages, %s.archive, %s.grants, %s.topics, "
-                    "%s.subscriptions", schema, schema, schema, schema, schema, schema, schema);
+                    "%s.subscriptions, %s.schedules", schema, schema, schema, schema, schema, schema,
+                    schema, schema);
 }
 
 // GRANTs what one kind of access needs to role_sql.

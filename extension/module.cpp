@@ -2,6 +2,10 @@
 // memory of waiting consumers and of the claim frontier when the library is preloaded.
 #include "args.hpp"
 #include "frontier.hpp"
+// memory of waiting consumers and the schedule launcher when the library is
+// preloaded.
+#include "args.hpp"
+#include "schedule_worker.hpp"
 #include "wake.hpp"
 
 extern "C" {
@@ -45,6 +49,7 @@ void _PG_init(void)
                             "the old frontier (claim_frontier_stats().found_below); 0: never.",
                             &pgqrs::frontier_reset_seconds_setting, 60, 0, 86400, PGC_SUSET,
                             GUC_UNIT_S, nullptr, nullptr, nullptr);
+    pgqrs::schedule_init();
     MarkGUCPrefixReserved("pgqrs");
     pgqrs::wake_init();
     pgqrs::frontier_init();

@@ -210,6 +210,81 @@ CREATE FUNCTION publish(topic_name text, payload jsonb, delay_seconds int DEFAUL
 RETURNS TABLE (queue_name text, msg_id bigint)
 AS 'MODULE_PATHNAME', 'pgqrs_publish' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION publish(text, jsonb, int, bigint) IS 'adds one message to each queue subscribed to the topic, in one statement; returns (queue_name, msg_id) by queue name, no row without subscribers';
+-- Recurring schedules: the payload goes into the queue at each time of the
+-- cron expression (schedule_run.cpp). next_run_at is the first time not yet
+-- enqueued; it moves on in the transaction that enqueues, which is what makes
+-- each time enqueued once.
+CREATE TABLE schedules (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    schedule_name    text NOT NULL UNIQUE
+                     CHECK (schedule_name OPERATOR(pg_catalog.~) '^[A-Za-z0-9_.-]{1,128}$'),
+    cron_expression  text NOT NULL,
+    time_zone        text NOT NULL,
+    queue_name       text NOT NULL,
+    payload          jsonb NOT NULL,
+    catch_up         boolean NOT NULL,
+    paused           boolean NOT NULL DEFAULT false,
+    next_run_at      timestamptz NOT NULL,
+    last_run_at      timestamptz,
+    last_message_id  bigint,
+    runs             bigint NOT NULL DEFAULT 0,
+    skipped_runs     bigint NOT NULL DEFAULT 0,
+    last_error       text,
+    created_by       regrole,
+    created_at       timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE schedules IS 'pgqrs recurring schedules: payload enqueued to queue_name at each time of cron_expression in time_zone; change through the schedule functions';
+CREATE INDEX schedules_due_idx ON schedules (next_run_at) WHERE NOT paused;
+SELECT pg_catalog.pg_extension_config_dump('schedules', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('schedules', 'id')::pg_catalog.regclass, '');
+
+-- Schedules ---------------------------------------------------------------
+
+CREATE FUNCTION create_schedule(schedule_name text, cron_expression text, queue_name text,
+                                payload jsonb, time_zone text DEFAULT 'UTC',
+                                catch_up boolean DEFAULT true)
+RETURNS schedules AS 'MODULE_PATHNAME', 'pgqrs_create_schedule' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION create_schedule(text, text, text, jsonb, text, boolean) IS 'enqueues payload to the queue at each time of the cron expression; catch_up: times missed while no runner ran are enqueued (true) or all but the latest skipped (false)';
+
+CREATE FUNCTION list_schedules()
+RETURNS SETOF schedules AS 'MODULE_PATHNAME', 'pgqrs_list_schedules' LANGUAGE C STABLE;
+COMMENT ON FUNCTION list_schedules() IS 'all schedules, by id, with their next and last run and last error';
+
+CREATE FUNCTION pause_schedule(schedule_name text)
+RETURNS schedules AS 'MODULE_PATHNAME', 'pgqrs_pause_schedule' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pause_schedule(text) IS 'stops a schedule: nothing is enqueued until it is resumed';
+
+CREATE FUNCTION resume_schedule(schedule_name text)
+RETURNS schedules AS 'MODULE_PATHNAME', 'pgqrs_resume_schedule' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION resume_schedule(text) IS 'restarts a paused schedule from its first time after now (the times of the pause are not enqueued)';
+
+CREATE FUNCTION delete_schedule(schedule_name text)
+RETURNS boolean AS 'MODULE_PATHNAME', 'pgqrs_delete_schedule' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION delete_schedule(text) IS 'deletes a schedule; error P0002 when there is none';
+
+CREATE FUNCTION run_due_schedules()
+RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_run_due_schedules' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION run_due_schedules() IS 'enqueues every scheduled time that has come, each once whoever else runs it; returns the messages enqueued (the background worker calls it when pgqrs is preloaded)';
+
+CREATE FUNCTION cron_times(cron_expression text, time_zone text DEFAULT 'UTC',
+                           after timestamptz DEFAULT pg_catalog.now(), count int DEFAULT 5)
+RETURNS SETOF timestamptz AS 'MODULE_PATHNAME', 'pgqrs_cron_times' LANGUAGE C STABLE;
+COMMENT ON FUNCTION cron_times(text, text, timestamptz, int) IS 'the next count times of a cron expression after a time, as a schedule would run them';
+
+-- the schedule functions belong to the extension owner; nobody else may call them until granted
+DO $schedule_owner$
+DECLARE
+    object text;
+BEGIN
+    FOR object IN SELECT p.oid::pg_catalog.regprocedure::pg_catalog.text FROM pg_catalog.pg_proc p
+                  WHERE p.pronamespace OPERATOR(pg_catalog.=) pg_catalog.to_regnamespace(pg_catalog.quote_ident(pg_catalog.current_schema()))
+                    AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['create_schedule', 'list_schedules', 'pause_schedule',
+                        'resume_schedule', 'delete_schedule', 'run_due_schedules', 'cron_times']) LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO %s', object, $n$@extowner@$n$);
+        EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', object);
+    END LOOP;
+END
+$schedule_owner$;
 
 -- The extension owner: DML on the tables (SELECT with grant option, for
 -- grant_access), the new functions, which nobody else may call until granted.
@@ -278,14 +353,17 @@ BEGIN
                     OR grant_row.access OPERATOR(pg_catalog.=) 'admin' AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY[
                         'enqueue', 'enqueue_batch', 'enqueue_dedup', 'enqueue_batch_dedup',
                         'set_dedup_window', 'create_topic', 'delete_topic', 'subscribe',
-                        'unsubscribe', 'publish'])
+                        'unsubscribe', 'publish', 'create_schedule', 'list_schedules',
+                        'pause_schedule', 'resume_schedule', 'delete_schedule',
+                        'run_due_schedules', 'cron_times'])
                     OR grant_row.access OPERATOR(pg_catalog.=) 'producer' AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY[
                         'enqueue', 'enqueue_batch', 'enqueue_dedup', 'enqueue_batch_dedup', 'publish']))
             UNION ALL
             SELECT 'pg_catalog.pg_class'::pg_catalog.regclass::oid, c.oid, pg_catalog.format('SELECT ON TABLE %s', c.oid::pg_catalog.regclass)
               FROM pg_catalog.pg_class c
              WHERE grant_row.access OPERATOR(pg_catalog.=) 'admin'
-               AND c.oid OPERATOR(pg_catalog.=) ANY (ARRAY['topics'::pg_catalog.regclass, 'subscriptions'::pg_catalog.regclass]::oid[])
+               AND c.oid OPERATOR(pg_catalog.=) ANY (ARRAY['topics'::pg_catalog.regclass, 'subscriptions'::pg_catalog.regclass,
+                                                            'schedules'::pg_catalog.regclass]::oid[])
         LOOP
             initial := (SELECT i.initprivs FROM pg_catalog.pg_init_privs i
                          WHERE i.objoid OPERATOR(pg_catalog.=) target.oid AND i.classoid OPERATOR(pg_catalog.=) target.class

@@ -165,6 +165,31 @@ CREATE TABLE subscriptions (
 );
 COMMENT ON TABLE subscriptions IS 'pgqrs queues subscribed to topics; deleting either side deletes the subscription';
 CREATE INDEX subscriptions_queue_idx ON subscriptions (queue_id);
+-- Recurring schedules: the payload goes into the queue at each time of the
+-- cron expression (schedule_run.cpp). next_run_at is the first time not yet
+-- enqueued; it moves on in the transaction that enqueues, which is what makes
+-- each time enqueued once.
+CREATE TABLE schedules (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    schedule_name    text NOT NULL UNIQUE
+                     CHECK (schedule_name OPERATOR(pg_catalog.~) '^[A-Za-z0-9_.-]{1,128}$'),
+    cron_expression  text NOT NULL,
+    time_zone        text NOT NULL,
+    queue_name       text NOT NULL,
+    payload          jsonb NOT NULL,
+    catch_up         boolean NOT NULL,
+    paused           boolean NOT NULL DEFAULT false,
+    next_run_at      timestamptz NOT NULL,
+    last_run_at      timestamptz,
+    last_message_id  bigint,
+    runs             bigint NOT NULL DEFAULT 0,
+    skipped_runs     bigint NOT NULL DEFAULT 0,
+    last_error       text,
+    created_by       regrole,
+    created_at       timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE schedules IS 'pgqrs recurring schedules: payload enqueued to queue_name at each time of cron_expression in time_zone; change through the schedule functions';
+CREATE INDEX schedules_due_idx ON schedules (next_run_at) WHERE NOT paused;
 
 -- pg_dump dumps the rows of these tables and the positions of their id
 -- sequences (CREATE EXTENSION alone leaves them empty and at 1). The install
@@ -180,6 +205,8 @@ SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('qu
 SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('workers', 'id')::pg_catalog.regclass, '');
 SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('messages', 'id')::pg_catalog.regclass, '');
 SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('topics', 'id')::pg_catalog.regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('schedules', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('schedules', 'id')::pg_catalog.regclass, '');
 
 -- Result types ------------------------------------------------------------
 
@@ -465,6 +492,39 @@ BEGIN
                               'the version of the pgqrs library loaded');
 END
 $comment$;
+
+-- Schedules ---------------------------------------------------------------
+
+CREATE FUNCTION create_schedule(schedule_name text, cron_expression text, queue_name text,
+                                payload jsonb, time_zone text DEFAULT 'UTC',
+                                catch_up boolean DEFAULT true)
+RETURNS schedules AS 'MODULE_PATHNAME', 'pgqrs_create_schedule' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION create_schedule(text, text, text, jsonb, text, boolean) IS 'enqueues payload to the queue at each time of the cron expression; catch_up: times missed while no runner ran are enqueued (true) or all but the latest skipped (false)';
+
+CREATE FUNCTION list_schedules()
+RETURNS SETOF schedules AS 'MODULE_PATHNAME', 'pgqrs_list_schedules' LANGUAGE C STABLE;
+COMMENT ON FUNCTION list_schedules() IS 'all schedules, by id, with their next and last run and last error';
+
+CREATE FUNCTION pause_schedule(schedule_name text)
+RETURNS schedules AS 'MODULE_PATHNAME', 'pgqrs_pause_schedule' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pause_schedule(text) IS 'stops a schedule: nothing is enqueued until it is resumed';
+
+CREATE FUNCTION resume_schedule(schedule_name text)
+RETURNS schedules AS 'MODULE_PATHNAME', 'pgqrs_resume_schedule' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION resume_schedule(text) IS 'restarts a paused schedule from its first time after now (the times of the pause are not enqueued)';
+
+CREATE FUNCTION delete_schedule(schedule_name text)
+RETURNS boolean AS 'MODULE_PATHNAME', 'pgqrs_delete_schedule' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION delete_schedule(text) IS 'deletes a schedule; error P0002 when there is none';
+
+CREATE FUNCTION run_due_schedules()
+RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_run_due_schedules' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION run_due_schedules() IS 'enqueues every scheduled time that has come, each once whoever else runs it; returns the messages enqueued (the background worker calls it when pgqrs is preloaded)';
+
+CREATE FUNCTION cron_times(cron_expression text, time_zone text DEFAULT 'UTC',
+                           after timestamptz DEFAULT pg_catalog.now(), count int DEFAULT 5)
+RETURNS SETOF timestamptz AS 'MODULE_PATHNAME', 'pgqrs_cron_times' LANGUAGE C STABLE;
+COMMENT ON FUNCTION cron_times(text, text, timestamptz, int) IS 'the next count times of a cron expression after a time, as a schedule would run them';
 
 -- Access ------------------------------------------------------------------
 -- The functions run as their owner, like SECURITY DEFINER ones, but switch to

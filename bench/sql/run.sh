@@ -3,8 +3,9 @@
 # against bare SQL on tables of the same shape, on one server in one run, for
 # 1 and 4 clients with synchronous_commit on and off. Prints msg/s and the
 # ratios enqueue / bare insert and drain / bare drain; then publish to 10
-# subscribed queues against 10 enqueues in one statement, and enqueue with a
-# fresh dedup key against plain enqueue.
+# subscribed queues against 10 enqueues in one statement, enqueue with a
+# fresh dedup key against plain enqueue, and a schedule catching up 1,000
+# missed times in one call against enqueue_batch.
 #
 # Environment:
 #   PGQRS_DSN       server to use (default: a throwaway cluster started here)
@@ -93,7 +94,7 @@ pgbench_run() {
     local threads=$(( clients < 2 ? clients : 2 ))
     PGOPTIONS="-c synchronous_commit=$sync" \
         "$bindir/pgbench" -M prepared -n -T "$seconds" -c "$clients" -j "$threads" \
-        -D "batch=$batch" -f "$script" "$dsn" >"$log" 2>&1 ||
+        -D "batch=$batch" -D queue=bench -f "$script" "$dsn" >"$log" 2>&1 ||
         { cat "$log" >&2; echo "bench: pgbench failed ($script)" >&2; return 1; }
     local tps xacts
     tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$log" | tail -n 1)
@@ -184,12 +185,25 @@ for batch in $batch_list; do
     done
 done
 
+# a schedule catching up 1,000 missed minutes in one run_due_schedules call,
+# against the same 1,000 messages in one enqueue_batch call
+for sync in $sync_list; do
+    settle
+    progress "schedule catch-up, 1000 times per call, synchronous_commit=$sync"
+    sched=$(pgbench_run schedule_catchup.sql 1 "$sync" 1000)
+    settle
+    batch=$(pgbench_run enqueue_batch.sql 1 "$sync" 1000)
+    record schedule 1000 1 "$sync" "$(awk -v t="${sched% *}" 'BEGIN { print t * 1000 }')" \
+        "$(awk -v t="${batch% *}" 'BEGIN { print t * 1000 }')" ""
+done
+
 # --- report ---------------------------------------------------------------------
 echo
 echo "pgqrs SQL layer: pgbench -M prepared, $seconds s per cell, payload ${#payload} B, $(sql 'SHOW server_version')"
 [ -z "$own_cluster" ] || echo "throwaway server: $pg_opts"
 echo "enqueue: pgqrs.enqueue vs bare INSERT ... RETURNING id;" \
-     "drain: pgqrs.dequeue + archive vs bare claim (SKIP LOCKED) + move"
+     "drain: pgqrs.dequeue + archive vs bare claim (SKIP LOCKED) + move;" \
+     "schedule: run_due_schedules catching up 1,000 times vs enqueue_batch of 1,000"
 echo
 awk -F'\t' 'NR == 1 { next }
     BEGIN { printf "%-9s %5s %7s %4s %12s %12s %8s\n", "workload", "batch", "clients", "sync",

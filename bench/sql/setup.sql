@@ -11,6 +11,14 @@ BEGIN
 END
 $$;
 SELECT id FROM pgqrs.create_queue('bench');
+DO $$
+BEGIN
+    PERFORM pgqrs.delete_schedule(schedule_name)
+    FROM pgqrs.list_schedules() WHERE schedule_name = 'bench';
+END
+$$;
+SELECT id FROM pgqrs.create_schedule('bench', '* * * * *', 'bench',
+                                     '{"k":"vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv"}');
 
 -- topic bench_fan and its 10 queues bench_f1 .. bench_f10 (the publish cell)
 DO $$

@@ -41,5 +41,7 @@ void add_message_commands(CLI::App& app, Context& ctx);
 void add_worker_commands(CLI::App& app, Context& ctx);
 // Registers the topic commands.
 void add_topic_commands(CLI::App& app, Context& ctx);
+// Registers the schedule commands.
+void add_schedule_commands(CLI::App& app, Context& ctx);
 
 }  // namespace pgqrs::cli

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
     pgqrs::cli::add_message_commands(app, ctx);
     pgqrs::cli::add_worker_commands(app, ctx);
     pgqrs::cli::add_topic_commands(app, ctx);
+    pgqrs::cli::add_schedule_commands(app, ctx);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

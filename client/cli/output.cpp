@@ -39,6 +39,14 @@ Json to_json(const TopicInfo& t) {
 
 Json to_json(const Published& p) { return Json{{"queue_name", p.queue_name}, {"msg_id", p.msg_id}}; }
 
+Json to_json(const ScheduleInfo& s) {
+    return Json{{"id", s.id}, {"schedule_name", s.schedule_name}, {"cron_expression", s.cron_expression},
+                {"time_zone", s.time_zone}, {"queue_name", s.queue_name}, {"payload", payload_json(s.payload)},
+                {"catch_up", s.catch_up}, {"paused", s.paused}, {"next_run_at", s.next_run_at},
+                {"last_run_at", opt(s.last_run_at)}, {"last_message_id", opt(s.last_message_id)},
+                {"runs", s.runs}, {"skipped_runs", s.skipped_runs}, {"last_error", opt(s.last_error)}};
+}
+
 Json to_json(const QueueMessage& m) {
     return Json{{"id", m.id}, {"queue_id", m.queue_id}, {"payload", payload_json(m.payload)},
                 {"vt", m.vt}, {"enqueued_at", m.enqueued_at}, {"read_ct", m.read_ct},

@@ -15,6 +15,7 @@ using Json = nlohmann::ordered_json;
 
 // Value types as JSON objects (payloads embedded as JSON, not as strings).
 Json to_json(const QueueInfo& q);
+Json to_json(const ScheduleInfo& s);
 Json to_json(const QueueMessage& m);
 Json to_json(const ArchivedMessage& m);
 Json to_json(const WorkerInfo& w);

@@ -92,6 +92,31 @@ std::int64_t Admin::purge_archive(const std::string& name, const std::optional<s
     return scalar_int(c_->conn.exec(c_->sql.purge_archive, {name, older_than}));
 }
 
+ScheduleInfo Admin::create_schedule(const std::string& name, const std::string& cron_expression,
+                                    const std::string& queue, const std::string& payload,
+                                    const std::string& time_zone, bool catch_up) {
+    return parse_schedule(c_->conn.exec(c_->sql.create_schedule, {name, cron_expression, queue, payload, time_zone,
+                                                                  std::string(catch_up ? "true" : "false")}));
+}
+std::vector<ScheduleInfo> Admin::list_schedules() { return parse_schedules(c_->conn.exec(c_->sql.list_schedules)); }
+ScheduleInfo Admin::pause_schedule(const std::string& name) {
+    return parse_schedule(c_->conn.exec(c_->sql.pause_schedule, {name}));
+}
+ScheduleInfo Admin::resume_schedule(const std::string& name) {
+    return parse_schedule(c_->conn.exec(c_->sql.resume_schedule, {name}));
+}
+bool Admin::delete_schedule(const std::string& name) {
+    return scalar_bool(c_->conn.exec(c_->sql.delete_schedule, {name}));
+}
+std::int64_t Admin::run_due_schedules() { return scalar_int(c_->conn.exec(c_->sql.run_due_schedules)); }
+std::vector<std::string> Admin::cron_times(const std::string& cron_expression, const std::string& time_zone,
+                                           const std::string& after, int count) {
+    Result r = c_->conn.exec(c_->sql.cron_times, {cron_expression, time_zone, after, num(count)});
+    std::vector<std::string> times;
+    for (std::size_t i = 0; i < r.rows.size(); ++i) times.push_back(r.at(i, "t").value_or(""));
+    return times;
+}
+
 std::vector<ArchivedMessage> Admin::dlq(const std::string& queue) {
     return parse_archived(c_->conn.exec(c_->sql.dlq, {queue}));
 }

@@ -12,6 +12,11 @@ bool about_worker(const std::string& message) {
     return message.rfind("worker", 0) == 0;
 }
 
+// True when the message is about a schedule ("schedule \"x\" does not exist", ...).
+bool about_schedule(const std::string& message) {
+    return message.rfind("schedule", 0) == 0;
+}
+
 }  // namespace
 
 void raise(const ServerError& e) {
@@ -20,9 +25,13 @@ void raise(const ServerError& e) {
     const std::string cls = s.substr(0, 2);
     if (cls == "08" || s == "57P01" || s == "57P02" || s == "57P03") throw ConnectionError(s, m);
     if (s == "57014") throw CanceledError(s, m);
-    if (s == "42710") throw QueueExistsError(s, m);
+    if (s == "42710") {
+        if (about_schedule(m)) throw ScheduleExistsError(s, m);
+        throw QueueExistsError(s, m);
+    }
     if (s == "P0002" || s == "42704") {
         if (about_worker(m)) throw WorkerNotFoundError(s, m);
+        if (about_schedule(m)) throw ScheduleNotFoundError(s, m);
         throw QueueNotFoundError(s, m);
     }
     if (s == "3F000" || s == "42883" || s == "42P01") throw NotInstalledError(s, m);

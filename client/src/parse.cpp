@@ -40,6 +40,27 @@ QueueInfo queue_row(const Row& w) {
                      static_cast<int>(w.i64("dedup_window_seconds"))};
 }
 
+ScheduleInfo schedule_row(const Row& w) {
+    ScheduleInfo s;
+    s.id = w.i64("id");
+    s.schedule_name = w.str("schedule_name");
+    s.cron_expression = w.str("cron_expression");
+    s.time_zone = w.str("time_zone");
+    s.queue_name = w.str("queue_name");
+    s.payload = w.str("payload");
+    s.catch_up = w.boolean("catch_up");
+    s.paused = w.boolean("paused");
+    s.next_run_at = w.str("next_run_at");
+    s.last_run_at = w.opt("last_run_at");
+    s.last_message_id = w.opt_i64("last_message_id");
+    s.runs = w.i64("runs");
+    s.skipped_runs = w.i64("skipped_runs");
+    s.last_error = w.opt("last_error");
+    s.created_by = w.opt("created_by");
+    s.created_at = w.str("created_at");
+    return s;
+}
+
 void fill_message(const Row& w, QueueMessage& m) {
     m.id = w.i64("id");
     m.queue_id = w.i64("queue_id");
@@ -216,6 +237,12 @@ std::vector<TopicInfo> parse_topics(const Result& r) {
 std::vector<Published> parse_published(const Result& r) {
     return each<Published>(r, [](const Row& w) { return Published{w.str("queue_name"), w.i64("msg_id")}; });
 }
+ScheduleInfo parse_schedule(const Result& r) {
+    if (!has_row(r)) throw ScheduleNotFoundError("P0002", "schedule not found");
+    return schedule_row(Row(r, 0));
+}
+
+std::vector<ScheduleInfo> parse_schedules(const Result& r) { return each<ScheduleInfo>(r, schedule_row); }
 
 QueueInfo parse_queue(const Result& r) {
     if (!has_row(r)) throw QueueNotFoundError("P0002", "queue not found");

@@ -122,6 +122,15 @@ Statements::Statements(const std::string& schema_name) : schema(schema_name), qs
     dlq = "SELECT " + arch_cols + " FROM " + S + "dlq($1::text)";
     replay_dlq = "SELECT " + S + "replay_dlq($1::text, $2::bigint[])";
 
+    create_schedule = "SELECT * FROM " + S +
+                      "create_schedule($1::text, $2::text, $3::text, $4::jsonb, $5::text, $6::boolean)";
+    list_schedules = "SELECT * FROM " + S + "list_schedules()";
+    pause_schedule = "SELECT * FROM " + S + "pause_schedule($1::text)";
+    resume_schedule = "SELECT * FROM " + S + "resume_schedule($1::text)";
+    delete_schedule = "SELECT " + S + "delete_schedule($1::text)";
+    run_due_schedules = "SELECT " + S + "run_due_schedules()";
+    cron_times = "SELECT t FROM " + S + "cron_times($1::text, $2::text, $3::timestamptz, $4::int) t";
+
     queue_metrics = "SELECT * FROM " + S + "queue_metrics($1::text)";
     all_queues_metrics = "SELECT * FROM " + S + "all_queues_metrics()";
     system_stats = "SELECT * FROM " + S + "system_stats()";
@@ -175,6 +184,12 @@ Statements::Statements(const std::string& schema_name) : schema(schema_name), qs
     j.shutdown_worker = rows(S + "shutdown_worker($1::bigint)");
     j.worker_messages = rows(S + "worker_messages($1::bigint)");
     j.dlq = rows(S + "dlq($1::text)");
+    j.create_schedule = rows(S + "create_schedule($1::text, $2::text, $3::text, $4::jsonb, $5::text, $6::boolean)");
+    j.list_schedules = rows(S + "list_schedules()");
+    j.pause_schedule = rows(S + "pause_schedule($1::text)");
+    j.resume_schedule = rows(S + "resume_schedule($1::text)");
+    j.cron_times = "SELECT pg_catalog.to_json(t)::text FROM " + S +
+                   "cron_times($1::text, $2::text, $3::timestamptz, $4::int) t";
     j.queue_metrics = rows(S + "queue_metrics($1::text)");
     j.all_queues_metrics = rows(S + "all_queues_metrics()");
     j.system_stats = rows(S + "system_stats()");

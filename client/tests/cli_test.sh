@@ -146,6 +146,28 @@ json topic-unsub '"unsubscribed":true'
 run topic-delete 0 --format json topic delete "$T"
 json topic-delete '"deleted":true'
 
+# schedules: create (a time made due by hand), run, pause, resume, delete
+run sched-create 0 --format json schedule create "s_$Q" '*/5 * * * mon-fri' "$Q" '{"tick":1}' --time-zone Europe/Paris
+json sched-create '"schedule_name":"s_'"$Q"'"'
+run sched-bad-cron 1 schedule create "s2_$Q" '61 * * * *' "$Q" '{}'
+contains sched-bad-cron 'invalid cron expression'
+run sched-dup 1 schedule create "s_$Q" '@daily' "$Q" '{}'
+contains sched-dup 'already exists'
+run sched-list 0 --format json schedule list
+contains sched-list "s_$Q"
+run sched-times 0 --format json schedule times '@hourly' --count 2
+contains sched-times ':00:00'
+run sched-pause 0 --format json schedule pause "s_$Q"
+json sched-pause '"paused":true'
+run sched-resume 0 --format json schedule resume "s_$Q"
+json sched-resume '"paused":false'
+run sched-run 0 --format json schedule run
+json sched-run '"enqueued":'
+run sched-delete 0 --format json schedule delete "s_$Q"
+json sched-delete '"deleted":true'
+run sched-delete-missing 1 schedule delete "s_$Q"
+contains sched-delete-missing 'does not exist'
+
 run purge 0 --format json queue purge "$Q"
 json purge '"purged":'
 run delete-q 0 --format json queue delete "$Q"

@@ -50,6 +50,7 @@ SELECT pgqrs.subscribe('am_t', 'am_q2');
 SELECT count(*) AS topics_to_delete FROM (
   SELECT pgqrs.create_topic('am_del_regress_am_' || r)
     FROM unnest(ARRAY['producer', 'consumer', 'monitor', 'admin', 'nobody']) r) t;
+SELECT schedule_name FROM pgqrs.create_schedule('am_sched', '@yearly', 'am_q2', '{}') \gset
 CREATE FUNCTION pg_temp.try(call text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
     EXECUTE call;
@@ -99,6 +100,13 @@ INSERT INTO calls VALUES
   ('claim_frontier_stats', $$SELECT pgqrs.claim_frontier_stats()$$),
   ('reset_claim_frontier', $$SELECT pgqrs.reset_claim_frontier('am_q2')$$),
   ('version',           $$SELECT pgqrs.version()$$),
+  ('create_schedule',   $$SELECT pgqrs.create_schedule('am_s_' || pg_catalog.md5(pg_catalog.random()::text), '@yearly', 'am_q2', '{}')$$),
+  ('list_schedules',    $$SELECT pgqrs.list_schedules()$$),
+  ('pause_schedule',    $$SELECT pgqrs.pause_schedule('am_sched')$$),
+  ('resume_schedule',   $$SELECT pgqrs.resume_schedule('am_sched')$$),
+  ('delete_schedule',   $$SELECT pgqrs.delete_schedule((pgqrs.create_schedule('am_d_' || pg_catalog.md5(pg_catalog.random()::text), '@yearly', 'am_q2', '{}')).schedule_name)$$),
+  ('run_due_schedules', $$SELECT pgqrs.run_due_schedules()$$),
+  ('cron_times',        $$SELECT pgqrs.cron_times('@daily')$$),
   ('grant_access',      $$SELECT pgqrs.grant_access('regress_am_nobody', 'monitor')$$),
   ('revoke_access',     $$SELECT pgqrs.revoke_access('regress_am_nobody', 'monitor')$$),
   ('read messages',     $$SELECT count(*) FROM pgqrs.messages$$),

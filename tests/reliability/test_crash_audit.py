@@ -17,6 +17,12 @@ committed). Afterwards:
   - every message not archived is delivered again once its lease ended;
   - a publish made a message in both queues or in neither, and the second
     queue holds exactly one message per publish that committed.
+
+A per-minute schedule with a backlog of missed minutes (catch_up) is run at the
+same time by the server's background worker (every 200 ms) and by a client
+calling run_due_schedules() in a loop, through the crashes. Afterwards every
+minute from the schedule's first time to its last_run_at was enqueued exactly
+once: as many messages in its queue as minutes, none lost, none doubled.
 """
 import json
 import os
@@ -35,11 +41,13 @@ FAN_QUEUE = "crash_fan"
 TOPIC = "crash_topic"
 PUBLISHER = 2   # the publisher's number in payloads, after producers 0 and 1
 LOCK_SECONDS = 3
+SCHEDULE_QUEUE = "crash_schedule"
+BACKLOG_MINUTES = 40000   # 40 runs of 1,000 times at most each: the catch-up spans crashes
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    c = Cluster("crash")
+    c = Cluster("crash", settings={"pgqrs.schedule_interval": "'200ms'"})
     c.start()
     with c.connect() as conn:
         conn.execute("CREATE EXTENSION pgqrs")
@@ -47,6 +55,9 @@ def cluster():
         conn.execute("SELECT pgqrs.create_queue(%s)", (FAN_QUEUE,))
         conn.execute("SELECT pgqrs.create_topic(%s)", (TOPIC,))
         conn.execute("SELECT pgqrs.subscribe(%s, q) FROM unnest(%s::text[]) q", (TOPIC, [QUEUE, FAN_QUEUE]))
+        conn.execute("SELECT pgqrs.create_queue(%s)", (SCHEDULE_QUEUE,))
+        conn.execute("SELECT pgqrs.create_schedule('crash', '* * * * *', %s, '{\"tick\": true}')",
+                     (SCHEDULE_QUEUE,))
     yield c
     c.destroy()
 
@@ -77,6 +88,24 @@ class Load:
         key = f"{type(e).__name__}:{getattr(e, 'sqlstate', None)}"
         with self.lock:
             self.errors[key] = self.errors.get(key, 0) + 1
+
+    def schedule_runner(self):
+        """A client running the schedules beside the server's worker."""
+        conn = None
+        while not self.stop.is_set():
+            if conn is None:
+                conn = self._connect("crash-schedules")
+                if conn is None:
+                    break
+            try:
+                conn.execute("SELECT pgqrs.run_due_schedules()")
+                time.sleep(0.02)
+            except psycopg.Error as e:
+                self._error(e)
+                conn.close()
+                conn = None
+        if conn is not None:
+            conn.close()
 
     def producer(self, p: int):
         seq = 0
@@ -214,9 +243,15 @@ def test_crash_audit(cluster: Cluster):
     rng = random.Random(seed)
     print(f"\ncrash audit: {crashes} crashes, seed {seed}")
 
+    with cluster.connect() as conn:
+        first_time = conn.execute(
+            "UPDATE pgqrs.schedules SET next_run_at = date_trunc('minute', now()) - %s * interval '1 minute' "
+            "WHERE schedule_name = 'crash' RETURNING next_run_at", (BACKLOG_MINUTES,)).fetchone()[0]
+
     load = Load(cluster)
     threads = [threading.Thread(target=load.producer, args=(p,), daemon=True) for p in range(2)]
     threads.append(threading.Thread(target=load.publisher, daemon=True))
+    threads += [threading.Thread(target=load.schedule_runner, daemon=True)]
     threads += [threading.Thread(target=load.consumer, args=(c,), daemon=True) for c in range(2)]
     for t in threads:
         t.start()
@@ -341,6 +376,30 @@ def test_crash_audit(cluster: Cluster):
     assert left == 0
     assert total[0] == total[1] == len(in_messages) + len(in_archive)
 
+    # -- the schedule: every minute from its first time to its last run, once --
+    with cluster.connect() as conn:
+        deadline = time.monotonic() + 120
+        while True:   # the worker finishes the catch-up
+            row = conn.execute(
+                "SELECT next_run_at, last_run_at, runs, skipped_runs, last_error, "
+                "  next_run_at > now() AS caught_up FROM pgqrs.schedules WHERE schedule_name = 'crash'"
+            ).fetchone()
+            if row[5] or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        next_run_at, last_run_at, runs, skipped, last_error, caught_up = row
+        scheduled = conn.execute(
+            "SELECT count(*) FROM pgqrs.messages m JOIN pgqrs.queues q ON q.id = m.queue_id "
+            "WHERE q.queue_name = %s", (SCHEDULE_QUEUE,)).fetchone()[0]
+    assert caught_up, f"the schedule did not catch up: next_run_at {next_run_at}"
+    assert last_error is None and skipped == 0
+    minutes = int((last_run_at - first_time).total_seconds() // 60) + 1
+    assert (next_run_at - last_run_at).total_seconds() == 60
+    lost_times = max(minutes - scheduled, 0)
+    doubled_times = max(scheduled - minutes, 0)
+    assert scheduled == runs == minutes, (
+        f"schedule: {minutes} times due, {runs} runs recorded, {scheduled} messages")
+
     unexpected = cluster.crash_lines(allow_sigkill=True)
     assert not unexpected, "server log shows a crash we did not cause:\n" + "\n".join(unexpected)
 
@@ -359,6 +418,10 @@ def test_crash_audit(cluster: Cluster):
         "fenced_archives": load.fenced,
         "deliveries": load.deliveries,
         "client_errors": load.errors,
+        "schedule_times": minutes,
+        "schedule_messages": scheduled,
+        "schedule_lost": lost_times,
+        "schedule_doubled": doubled_times,
     }
     print("crash audit:", json.dumps(result, indent=1))
     with open(os.path.join(results_dir(), "crash_audit.json"), "w") as f:

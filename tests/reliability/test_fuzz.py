@@ -91,6 +91,15 @@ class Gen:
         if role == "access":
             return lit(r.choice(["producer", "consumer", "monitor", "admin", "Admin", "producer ",
                                  "", "all"] + HOSTILE_STRINGS[:8])) + "::text"
+        if role == "cron_expression":
+            return lit(r.choice(["* * * * *", "@daily", "0 0 29 2 *", "0 0 30 2 *", "*/0 * * * *",
+                                 "61 * * * *", "1-60/7 * * * mon-sun", "@reboot", "", " ",
+                                 "* * * * * *", "0 0 31 * 1-5,sat", "*" * 300] +
+                                HOSTILE_STRINGS[:8])) + "::text"
+        if role == "time_zone":
+            return lit(r.choice(["UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata",
+                                 "EST5EDT", "+05:30", "Mars/Base", "", "posixrules",
+                                 "../../../etc/passwd"] + HOSTILE_STRINGS[:8])) + "::text"
         if role == "hostname":
             return lit(r.choice(["h", "host-1", "\u4e2d", "a" * 255, "a" * 256, ""] +
                                 HOSTILE_STRINGS)) + "::text"
@@ -195,12 +204,19 @@ class Gen:
                 items.append(f"({r.choice(INT4_EDGES + [1, 1, 2])})::int")
         return f"ARRAY[{', '.join(items)}]::{elem_type}[]"
 
+    def timestamptz(self) -> str:
+        r = self.r
+        return r.choice(["NULL::timestamptz", "now()", "'infinity'::timestamptz",
+                         "'-infinity'::timestamptz", "'294276-12-31 23:59:59Z'::timestamptz",
+                         "'4713-01-01 00:00Z BC'::timestamptz", "'2026-03-08 06:59Z'::timestamptz",
+                         "'2000-02-29 12:00Z'::timestamptz"])
+
     def name(self) -> str:
         return lit(self.r.choice(ROLES)) + "::name"
 
     def value(self, typ: str, argname: str, fn: str) -> str:
         if typ == "text":
-            role = argname if argname in ("access", "hostname") else ""
+            role = argname if argname in ("access", "hostname", "cron_expression", "time_zone") else ""
             return self.text(role)
         if typ == "integer":
             return self.int4(argname if fn == "dequeue_wait" and argname == "wait_seconds" else "")
@@ -222,6 +238,8 @@ class Gen:
             return self.array("text")
         if typ == "name":
             return self.name()
+        if typ == "timestamp with time zone":
+            return self.timestamptz()
         raise AssertionError(f"no generator for type {typ}")
 
 

@@ -56,6 +56,10 @@ VALID = {
     "dedup_keys": ("ARRAY['k']::text[]", None),
     "seconds": ("0", None),
     "topic_name": ("'t'", None),
+    "schedule_name": ("'inj_schedule'", None),
+    "cron_expression": ("'@daily'", None),
+    "time_zone": ("'UTC'", None),
+    "catch_up": ("true", None),
 }
 
 

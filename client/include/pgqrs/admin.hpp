@@ -69,6 +69,23 @@ public:
     std::int64_t reclaim_messages(const std::optional<std::string>& queue = std::nullopt,
                                   const std::string& older_than = "1 minute");
 
+    // Schedules: payload (JSON text) enqueued to queue at each time of the cron
+    // expression in time_zone, by the server; catch_up: times missed while no
+    // runner ran are each enqueued (true) or all but the latest skipped.
+    ScheduleInfo create_schedule(const std::string& name, const std::string& cron_expression,
+                                 const std::string& queue, const std::string& payload,
+                                 const std::string& time_zone = "UTC", bool catch_up = true);
+    std::vector<ScheduleInfo> list_schedules();
+    ScheduleInfo pause_schedule(const std::string& name);
+    ScheduleInfo resume_schedule(const std::string& name);
+    bool delete_schedule(const std::string& name);
+    // Enqueues every scheduled time that has come (what the server's background
+    // worker does); returns the messages enqueued.
+    std::int64_t run_due_schedules();
+    // The next `count` times of a cron expression after `after` (a timestamptz text).
+    std::vector<std::string> cron_times(const std::string& cron_expression, const std::string& time_zone = "UTC",
+                                        const std::string& after = "now", int count = 5);
+
     // Observation
     QueueMetrics queue_metrics(const std::string& queue);
     std::vector<QueueMetrics> all_queues_metrics();

@@ -35,6 +35,10 @@ class QueueNotFoundError : public NotFoundError { using NotFoundError::NotFoundE
 class WorkerNotFoundError : public NotFoundError { using NotFoundError::NotFoundError; };
 // A queue of that name already exists (42710).
 class QueueExistsError : public Error { using Error::Error; };
+// The named schedule does not exist (P0002).
+class ScheduleNotFoundError : public NotFoundError { using NotFoundError::NotFoundError; };
+// A schedule of that name already exists (42710).
+class ScheduleExistsError : public Error { using Error::Error; };
 // Bad input: invalid name, payload, number or NULL (class 22, 42602, 23514, 23502).
 class InvalidInputError : public Error { using Error::Error; };
 // The object is in the wrong state for the call (class 55), e.g. live leases.

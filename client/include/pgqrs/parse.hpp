@@ -37,6 +37,9 @@ WorkerStats parse_worker_stats(const Result& r);
 // The first row as a value type; throws NotFoundError when the result is empty
 // or the composite came back all NULL.
 QueueInfo parse_queue(const Result& r);
+// The one schedule row of r (ScheduleNotFoundError when none).
+ScheduleInfo parse_schedule(const Result& r);
+std::vector<ScheduleInfo> parse_schedules(const Result& r);
 WorkerInfo parse_worker(const Result& r);
 QueueMetrics parse_one_metrics(const Result& r);
 

@@ -34,6 +34,8 @@ struct JsonStatements {
     std::string shutdown_worker, worker_messages;
     // Dead letters
     std::string dlq;
+    // Schedules (cron_times: each time as a JSON string)
+    std::string create_schedule, list_schedules, pause_schedule, resume_schedule, cron_times;
     // Observation
     std::string queue_metrics, all_queues_metrics, system_stats, worker_stats, worker_health;
     std::string claim_frontier_stats;
@@ -75,6 +77,11 @@ struct Statements {
     std::string purge_old_workers, reclaim_messages;
     // Dead letters
     std::string dlq, replay_dlq;
+    // Schedules: create_schedule($1 name, $2 cron, $3 queue, $4 payload, $5 time zone,
+    // $6 catch_up); pause/resume/delete($1 name); cron_times($1 cron, $2 zone,
+    // $3 after, $4 count)
+    std::string create_schedule, list_schedules, pause_schedule, resume_schedule, delete_schedule;
+    std::string run_due_schedules, cron_times;
     // Observation
     std::string queue_metrics, all_queues_metrics, system_stats, worker_stats, worker_health;
     std::string claim_frontier_stats, reset_claim_frontier;

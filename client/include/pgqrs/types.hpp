@@ -18,6 +18,27 @@ struct QueueInfo {
     int dedup_window_seconds = 0;  // archived messages hold their dedup key this long
 };
 
+// A row of the schedules table: payload is enqueued to queue_name at each time
+// of cron_expression in time_zone; next_run_at is the first time not yet enqueued.
+struct ScheduleInfo {
+    std::int64_t id = 0;
+    std::string schedule_name;
+    std::string cron_expression;
+    std::string time_zone;
+    std::string queue_name;
+    std::string payload;  // JSON text
+    bool catch_up = true;
+    bool paused = false;
+    std::string next_run_at;
+    std::optional<std::string> last_run_at;
+    std::optional<std::int64_t> last_message_id;
+    std::int64_t runs = 0;
+    std::int64_t skipped_runs = 0;
+    std::optional<std::string> last_error;
+    std::optional<std::string> created_by;
+    std::string created_at;
+};
+
 // A row of the messages table (a message waiting, delayed or leased).
 struct QueueMessage {
     std::int64_t id = 0;

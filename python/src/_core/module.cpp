@@ -28,9 +28,11 @@ std::string classify(const std::string& sqlstate, const std::string& message) {
     } catch (const pgqrs::NotInstalledError&) { return "NotInstalledError";
     } catch (const pgqrs::QueueNotFoundError&) { return "QueueNotFoundError";
     } catch (const pgqrs::WorkerNotFoundError&) { return "WorkerNotFoundError";
+    } catch (const pgqrs::ScheduleNotFoundError&) { return "ScheduleNotFoundError";
     } catch (const pgqrs::NotFoundError&) { return "NotFoundError";
     } catch (const pgqrs::CanceledError&) { return "CanceledError";
     } catch (const pgqrs::QueueExistsError&) { return "QueueExistsError";
+    } catch (const pgqrs::ScheduleExistsError&) { return "ScheduleExistsError";
     } catch (const pgqrs::InvalidInputError&) { return "InvalidInputError";
     } catch (const pgqrs::WorkerError&) { return "WorkerError";
     } catch (const pgqrs::StateError&) { return "StateError";
@@ -164,6 +166,11 @@ PYBIND11_MODULE(_core, m) {
         .def_readonly("shutdown_worker", &pgqrs::JsonStatements::shutdown_worker)
         .def_readonly("worker_messages", &pgqrs::JsonStatements::worker_messages)
         .def_readonly("dlq", &pgqrs::JsonStatements::dlq)
+        .def_readonly("create_schedule", &pgqrs::JsonStatements::create_schedule)
+        .def_readonly("list_schedules", &pgqrs::JsonStatements::list_schedules)
+        .def_readonly("pause_schedule", &pgqrs::JsonStatements::pause_schedule)
+        .def_readonly("resume_schedule", &pgqrs::JsonStatements::resume_schedule)
+        .def_readonly("cron_times", &pgqrs::JsonStatements::cron_times)
         .def_readonly("queue_metrics", &pgqrs::JsonStatements::queue_metrics)
         .def_readonly("all_queues_metrics", &pgqrs::JsonStatements::all_queues_metrics)
         .def_readonly("system_stats", &pgqrs::JsonStatements::system_stats)
@@ -204,6 +211,8 @@ PYBIND11_MODULE(_core, m) {
         .def_readonly("list_queues", &pgqrs::Statements::list_queues)
         .def_readonly("delete_queue", &pgqrs::Statements::delete_queue)
         .def_readonly("purge_queue", &pgqrs::Statements::purge_queue)
+        .def_readonly("delete_schedule", &pgqrs::Statements::delete_schedule)
+        .def_readonly("run_due_schedules", &pgqrs::Statements::run_due_schedules)
         .def_readonly("purge_archive", &pgqrs::Statements::purge_archive)
         .def_readonly("enqueue", &pgqrs::Statements::enqueue)
         .def_readonly("enqueue_batch", &pgqrs::Statements::enqueue_batch)

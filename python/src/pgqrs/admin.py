@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from ._client import Client, as_bool, as_int
 from ._connection import Rows
-from ._params import id_array, integer, interval, text
+from ._params import decode_json, encode_payload, id_array, integer, interval, text
 from ._registrations import pending, settle
 from .config import DEFAULT_MAX_ATTEMPTS, UNSET, Config, Unset
 from .errors import InvalidInputError, NotInstalledError, PgqrsError
@@ -17,6 +17,7 @@ from .types import (
     QueueInfo,
     QueueMessage,
     QueueMetrics,
+    ScheduleInfo,
     SystemStats,
     TopicInfo,
     WorkerHealth,
@@ -189,6 +190,68 @@ class Admin(Client):
         """Puts dead-lettered messages (all, or those ids) back in the queue; returns the count."""
         ids = None if message_ids is None else id_array(message_ids, "message_ids")
         return as_int(await self._scalar(self._sql.replay_dlq, [text(name, "name"), ids]))
+
+    # -- schedules ----------------------------------------------------------
+
+    async def create_schedule(
+        self,
+        name: str,
+        cron_expression: str,
+        queue: str,
+        payload: object,
+        time_zone: str = "UTC",
+        catch_up: bool = True,
+    ) -> ScheduleInfo:
+        """Enqueues payload to the queue at each time of the cron expression (five
+        fields or @hourly, @daily, ...), in time_zone, from the server with no client
+        running. catch_up: the times missed while no runner ran are each enqueued
+        (True) or all but the latest skipped. Raises InvalidInputError for a bad
+        expression or time zone, ScheduleExistsError, QueueNotFoundError."""
+        return await self._one(
+            ScheduleInfo,
+            self._sql.json.create_schedule,
+            [
+                text(name, "name"),
+                text(cron_expression, "cron_expression"),
+                text(queue, "queue"),
+                encode_payload(payload),
+                text(time_zone, "time_zone"),
+                "t" if catch_up else "f",
+            ],
+        )
+
+    async def list_schedules(self) -> list[ScheduleInfo]:
+        """All schedules, by id."""
+        return await self._objects(ScheduleInfo, self._sql.json.list_schedules)
+
+    async def pause_schedule(self, name: str) -> ScheduleInfo:
+        """Stops a schedule until it is resumed; raises ScheduleNotFoundError."""
+        return await self._one(ScheduleInfo, self._sql.json.pause_schedule, [text(name, "name")])
+
+    async def resume_schedule(self, name: str) -> ScheduleInfo:
+        """Restarts a paused schedule from its first time after now."""
+        return await self._one(ScheduleInfo, self._sql.json.resume_schedule, [text(name, "name")])
+
+    async def delete_schedule(self, name: str) -> bool:
+        """Deletes a schedule; raises ScheduleNotFoundError."""
+        return as_bool(await self._scalar(self._sql.delete_schedule, [text(name, "name")]))
+
+    async def run_due_schedules(self) -> int:
+        """Enqueues every scheduled time that has come, each once whoever else runs
+        schedules (the server's background worker does this when pgqrs is
+        preloaded); returns the messages enqueued."""
+        return as_int(await self._scalar(self._sql.run_due_schedules))
+
+    async def cron_times(
+        self, cron_expression: str, time_zone: str = "UTC", after: datetime | None = None, count: int = 5
+    ) -> list[datetime]:
+        """The next count times of a cron expression after `after` (default now)."""
+        start = "now" if after is None else after.isoformat()
+        values = await self._scalars(
+            self._sql.json.cron_times,
+            [text(cron_expression, "cron_expression"), text(time_zone, "time_zone"), start, integer(count, "count")],
+        )
+        return [datetime.fromisoformat(decode_json(v)) for v in values]
 
     # -- observation --------------------------------------------------------
 

@@ -58,6 +58,14 @@ class QueueExistsError(PgqrsError):
     """A queue of that name already exists (SQLSTATE 42710)."""
 
 
+class ScheduleNotFoundError(NotFoundError):
+    """The named schedule does not exist."""
+
+
+class ScheduleExistsError(PgqrsError):
+    """A schedule of that name already exists (SQLSTATE 42710)."""
+
+
 class InvalidInputError(PgqrsError, ValueError):
     """Bad input rejected by the server: invalid name, number, payload or NULL."""
 
@@ -90,6 +98,8 @@ _BY_NAME: dict[str, type[PgqrsError]] = {
     "NotInstalledError": NotInstalledError,
     "QueueNotFoundError": QueueNotFoundError,
     "WorkerNotFoundError": WorkerNotFoundError,
+    "ScheduleNotFoundError": ScheduleNotFoundError,
+    "ScheduleExistsError": ScheduleExistsError,
     "NotFoundError": NotFoundError,
     "QueueExistsError": QueueExistsError,
     "InvalidInputError": InvalidInputError,
@@ -121,6 +131,8 @@ __all__ = [
     "QueryCanceledError",
     "QueueExistsError",
     "QueueNotFoundError",
+    "ScheduleExistsError",
+    "ScheduleNotFoundError",
     "StateError",
     "WorkerError",
     "WorkerNotFoundError",

@@ -62,6 +62,32 @@ class QueueInfo:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class ScheduleInfo:
+    """A recurring schedule (a row of ``schedules``): ``payload`` is enqueued to
+    ``queue_name`` at each time of ``cron_expression`` in ``time_zone``;
+    ``next_run_at`` is the first time not yet enqueued, ``last_run_at`` the last
+    one enqueued, ``runs`` the messages enqueued, ``skipped_runs`` the missed
+    times skipped (``catch_up`` false), ``last_error`` why the last run failed."""
+
+    id: int
+    schedule_name: str
+    cron_expression: str
+    time_zone: str
+    queue_name: str
+    payload: dict[str, Any]
+    catch_up: bool
+    paused: bool
+    next_run_at: datetime
+    last_run_at: datetime | None
+    last_message_id: int | None
+    runs: int
+    skipped_runs: int
+    last_error: str | None
+    created_by: str | None
+    created_at: datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class QueueMessage:
     """A message (a row of ``messages``); ``read_ct`` is the delivery attempt."""
 
@@ -226,6 +252,7 @@ __all__ = [
     "QueueInfo",
     "QueueMessage",
     "QueueMetrics",
+    "ScheduleInfo",
     "SystemStats",
     "TopicInfo",
     "WorkerHealth",

@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-__all__ = ['MessageId', 'WorkerStatus', 'QueueInfo', 'QueueMessage', 'ArchivedMessage', 'WorkerInfo', 'QueueMetrics', 'SystemStats', 'WorkerStats', 'WorkerHealth', 'Enqueued', 'TopicInfo', 'Published', 'ClaimFrontier']
+__all__ = ['MessageId', 'WorkerStatus', 'QueueInfo', 'QueueMessage', 'ArchivedMessage', 'WorkerInfo', 'QueueMetrics', 'SystemStats', 'WorkerStats', 'WorkerHealth', 'Enqueued', 'TopicInfo', 'Published', 'ClaimFrontier', 'ScheduleInfo']
 
 class WorkerStatus(enum.StrEnum):
     Ready = "ready"
@@ -23,6 +23,25 @@ class QueueInfo:
     created_at: datetime
     max_attempts: int = 5
     dedup_window_seconds: int = 0
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ScheduleInfo:
+    id: int
+    schedule_name: str
+    cron_expression: str
+    time_zone: str
+    queue_name: str
+    payload: dict[str, Any]
+    catch_up: bool
+    paused: bool
+    next_run_at: datetime
+    last_run_at: datetime | None
+    last_message_id: int | None
+    runs: int
+    skipped_runs: int
+    last_error: str | None
+    created_by: str | None
+    created_at: datetime
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class QueueMessage:
