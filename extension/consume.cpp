@@ -1,5 +1,5 @@
 // Finishing consumed messages: archive, delete (single and batch),
-// extend_visibility, release. With a worker id (and an attempt, the read_ct the consumer was
+// extend_visibility, release (with a delay or the queue's retry policy). With a worker id (and an attempt, the read_ct the consumer was
 // given) a call acts only on the lease that worker holds for that attempt. A
 // caller granted some queues only acts on their messages ($4 below: the
 // queues allowed, NULL for all).
@@ -8,6 +8,7 @@
 #include "guard.hpp"
 #include "lookup.hpp"
 #include "results.hpp"
+#include "retry.hpp"
 #include "wake.hpp"
 
 using namespace pgqrs;
@@ -27,9 +28,9 @@ static Statement archive_messages = {
     "      AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
     "    RETURNING m.*) "
     "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id) "
+    "  producer_worker_id, consumer_worker_id, last_error) "
     "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id FROM done RETURNING id",
+    "  producer_worker_id, consumer_worker_id, last_error FROM done RETURNING id",
     5, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, OIDOID}};
 
 static Statement delete_messages = {
@@ -48,9 +49,9 @@ static Statement archive_message = {
     "    AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
     "    RETURNING m.*) "
     "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id) "
+    "  producer_worker_id, consumer_worker_id, last_error) "
     "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id FROM done RETURNING id",
+    "  producer_worker_id, consumer_worker_id, last_error FROM done RETURNING id",
     5, {INT8OID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID}};
 
 static Statement delete_message = {
@@ -61,24 +62,34 @@ static Statement delete_message = {
     5, {INT8OID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID}};
 
 // A lease that nobody holds any more (released, or ended and never held by a
-// worker) is not extended: that would hide a message nobody works on.
+// worker) is not extended: that would hide a message nobody works on. A
+// holder whose lease ended and was deferred for a retry gets it back.
 static Statement extend_lease = {
-    "UPDATE @.messages m SET vt = $2 WHERE m.id = $1 AND m.dequeued_at IS NOT NULL "
-    "  AND (m.consumer_worker_id IS NOT NULL OR m.vt > $7) "
+    "UPDATE @.messages m SET vt = $2, retry_at = NULL WHERE m.id = $1 AND m.dequeued_at IS NOT NULL "
+    "  AND (m.consumer_worker_id IS NOT NULL OR (m.vt > $7 AND m.retry_at IS NULL)) "
     "  AND ($3 IS NULL OR m.consumer_worker_id = $3) AND ($4 IS NULL OR m.read_ct = $4) "
     "  AND ($5::bigint[] IS NULL OR m.queue_id = ANY ($5)) " NOT_ANOTHER_ROLES_LEASE("$6")
     "RETURNING m.vt",
     7, {INT8OID, TIMESTAMPTZOID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID, TIMESTAMPTZOID}};
 
+// Ends live leases at $5; the messages come back at $7 when given, else after
+// the queue's retry policy delay (none when the attempt was the last: the next
+// claim dead-letters it). $8: the error text, kept when NULL. Only rows
+// visible now wake waiters (queue_id NULL otherwise).
+#define NEXT_ATTEMPT \
+    "COALESCE($7, CASE WHEN m.read_ct >= q.max_attempts THEN $5 ELSE $5 + " RETRY_DELAY("q", "m") " END)"
 static Statement release_leases = {
-    "UPDATE @.messages m SET vt = $5, consumer_worker_id = NULL "
-    "FROM unnest($1::bigint[], $3::int[]) AS x(id, attempt) "
-    "WHERE m.id = x.id AND m.dequeued_at IS NOT NULL AND m.vt > $5 "
-    "  AND ($2 IS NULL OR m.consumer_worker_id = $2) "
+    "UPDATE @.messages m SET vt = " NEXT_ATTEMPT ", retry_at = " NEXT_ATTEMPT ", "
+    "  consumer_worker_id = NULL, last_error = COALESCE($8, m.last_error) "
+    "FROM unnest($1::bigint[], $3::int[]) AS x(id, attempt), @.queues q "
+    "WHERE m.id = x.id AND q.id = m.queue_id AND m.dequeued_at IS NOT NULL AND m.vt > $5 "
+    "  AND m.retry_at IS NULL AND ($2 IS NULL OR m.consumer_worker_id = $2) "
     "  AND (x.attempt IS NULL OR m.read_ct = x.attempt) "
     "  AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$6")
-    "RETURNING m.queue_id",
-    6, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID, OIDOID}};
+    "RETURNING CASE WHEN m.vt <= $5 THEN m.queue_id END AS queue_id",
+    8, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID, OIDOID, TIMESTAMPTZOID,
+        TEXTOID}};
+#undef NEXT_ATTEMPT
 
 // The arguments of a batch call: msg_ids, worker_id, attempts (same length as msg_ids).
 static int batch_args(FunctionCallInfo fcinfo, Datum *args, char *nulls)
@@ -178,12 +189,32 @@ PGQRS_FUNCTION(extend_visibility)
     PG_RETURN_DATUM(args[1]);
 }
 
+// Argument n, an error text, cut to max_error_bytes at a character boundary.
+static Datum error_text(FunctionCallInfo fcinfo, int n)
+{
+    text *error = PG_GETARG_TEXT_PP(n);
+    int length = VARSIZE_ANY_EXHDR(error);
+    if (length <= max_error_bytes)
+        return PointerGetDatum(error);
+    int kept = pg_mbcliplen(VARDATA_ANY(error), length, max_error_bytes);
+    return PointerGetDatum(cstring_to_text_with_len(VARDATA_ANY(error), kept));
+}
+
 PGQRS_FUNCTION(release)
 {
-    Datum args[6];
-    char nulls[7] = "      ";
+    Datum args[8];
+    char nulls[9] = "        ";
     batch_args(fcinfo, args, nulls);
     args[4] = seconds_from_now(0);
+    if (PG_ARGISNULL(3)) {
+        nulls[6] = 'n';  // the queue's retry policy
+    } else {
+        args[6] = seconds_from_now(required_int(fcinfo, 3, "delay_seconds", 0, max_delay_seconds));
+    }
+    if (PG_ARGISNULL(4))
+        nulls[7] = 'n';
+    else
+        args[7] = error_text(fcinfo, 4);
 
     CallScope call = begin_call(fcinfo);
     consumer_scope(fcinfo, 1, args, nulls, 3, 5);

@@ -4,6 +4,7 @@
 #include "guard.hpp"
 #include "lookup.hpp"
 #include "results.hpp"
+#include "retry.hpp"
 #include "snapshot.hpp"
 #include "wake.hpp"
 
@@ -21,35 +22,44 @@ int pgqrs::max_wait_seconds_setting = 60;
 // order (the queue is a scalar subquery so the scan can use it), and leases
 // them. A claimed message already delivered max_attempts times is left as it
 // was instead: it comes back with its old dequeued_at, the caller tells it
-// from the leased ones (dequeued_at = $5) and dead-letters it. The rows are
+// from the leased ones (dequeued_at = $5) and dead-letters it. One whose
+// lease expired while its queue's retry policy still makes it wait is
+// deferred to its next attempt (vt = retry_at, later than $5). The rows are
 // updated through id = ANY (array) so the plan stays an index probe whatever
 // batch size the generic plan assumes. $6: the queues the caller may consume
 // (NULL for all), so a queue recreated under the name after the access check
 // is not claimed from.
+#define DEFER RETRY_PENDING("q", "m", "$5")
+#define DELIVER "(m.read_ct < q.max_attempts AND NOT " DEFER ")"
 static Statement claim_messages = {
-    "WITH q AS (SELECT id, max_attempts FROM @.queues WHERE queue_name = $1 "
+    "WITH q AS (SELECT id, max_attempts, retry_backoff, retry_delay_seconds, "
+    "           retry_max_delay_seconds, retry_jitter FROM @.queues WHERE queue_name = $1 "
     "           AND ($6::bigint[] IS NULL OR id = ANY ($6)) AND ($4 IS NULL OR EXISTS "
     "               (SELECT FROM @.workers w WHERE w.id = $4 AND w.status = 'ready'))), "
     "claimed AS (SELECT m.id FROM @.messages m "
     "            WHERE m.queue_id = (SELECT id FROM q) AND m.vt <= $5 "
     "            ORDER BY m.vt, m.id LIMIT $2 FOR UPDATE SKIP LOCKED), "
     "leased AS (UPDATE @.messages m SET "
-    "  vt = CASE WHEN m.read_ct < q.max_attempts THEN $3 ELSE m.vt END, "
-    "  read_ct = CASE WHEN m.read_ct < q.max_attempts THEN m.read_ct + 1 ELSE m.read_ct END, "
-    "  dequeued_at = CASE WHEN m.read_ct < q.max_attempts THEN $5 ELSE m.dequeued_at END, "
-    "  consumer_worker_id = CASE WHEN m.read_ct < q.max_attempts THEN $4 "
-    "                            ELSE m.consumer_worker_id END "
+    "  vt = CASE WHEN " DELIVER " THEN $3 WHEN " DEFER " THEN m.vt + " RETRY_DELAY("q", "m")
+    "       ELSE m.vt END, "
+    "  read_ct = CASE WHEN " DELIVER " THEN m.read_ct + 1 ELSE m.read_ct END, "
+    "  dequeued_at = CASE WHEN " DELIVER " THEN $5 ELSE m.dequeued_at END, "
+    "  consumer_worker_id = CASE WHEN " DELIVER " THEN $4 ELSE m.consumer_worker_id END, "
+    "  retry_at = CASE WHEN " DELIVER " THEN NULL WHEN " DEFER " THEN m.vt + " RETRY_DELAY("q", "m")
+    "             ELSE m.retry_at END "
     "FROM q WHERE m.id = ANY (ARRAY(SELECT id FROM claimed)) RETURNING m.*) "
     "SELECT * FROM leased ORDER BY id",
     6, {TEXTOID, INT4OID, TIMESTAMPTZOID, INT8OID, TIMESTAMPTZOID, INT8ARRAYOID}};
+#undef DELIVER
+#undef DEFER
 
 // Moves exhausted messages (claimed and locked by this transaction) to the archive.
 static Statement bury_messages = {
     "WITH dead AS (DELETE FROM @.messages WHERE id = ANY ($1) RETURNING *) "
     "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id, dead_letter) "
+    "  producer_worker_id, consumer_worker_id, dead_letter, last_error) "
     "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id, true FROM dead",
+    "  producer_worker_id, consumer_worker_id, true, last_error FROM dead",
     1, {INT8ARRAYOID}};
 
 // What a waiter that found nothing needs to know: the queue's id now (no
@@ -124,15 +134,20 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
         uint64 rows = claimed.count;
         Datum *exhausted = static_cast<Datum *>(palloc(sizeof(Datum) * (rows + 1)));
         int nexhausted = 0;
+        int ndeferred = 0;
+        TimestampTz at = DatumGetTimestampTz(leased_at);
         for (uint64 row = 0; row < rows; row++) {
-            bool never_leased;
+            bool never_leased, no_retry;
             Datum dequeued_at = value(claimed, row, "dequeued_at", TIMESTAMPTZOID, &never_leased);
-            if (!never_leased && DatumGetTimestampTz(dequeued_at) == DatumGetTimestampTz(leased_at))
+            Datum retry_at = value(claimed, row, "retry_at", TIMESTAMPTZOID, &no_retry);
+            if (!never_leased && DatumGetTimestampTz(dequeued_at) == at)
                 append_row(fcinfo, claimed, row);
+            else if (!no_retry && DatumGetTimestampTz(retry_at) > at)
+                ndeferred++;  // waits for its next attempt (retry policy)
             else
                 exhausted[nexhausted++] = value(claimed, row, "id", INT8OID);
         }
-        int taken = static_cast<int>(rows) - nexhausted;
+        int taken = static_cast<int>(rows) - nexhausted - ndeferred;
         if (taken > 0)  // an abort makes them visible again: waiters must hear of it
             wake_after_abort(DatumGetInt64(value(claimed, 0, "queue_id", INT8OID)), taken);
         delivered += taken;
@@ -144,8 +159,8 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
         }
         pfree(exhausted);
         // a short claim saw every visible message; a full one without exhausted
-        // messages delivered all that was wanted
-        if (wanted <= 0 || nexhausted == 0 || rows < static_cast<uint64>(asked))
+        // or deferred messages delivered all that was wanted
+        if (wanted <= 0 || nexhausted + ndeferred == 0 || rows < static_cast<uint64>(asked))
             break;
     }
     if (delivered == 0 && diagnose) {

@@ -12,7 +12,7 @@
 
 namespace pgqrs {
 
-constexpr int max_statement_args = 7;
+constexpr int max_statement_args = 8;
 
 // A SQL statement of ours; plan starts null and is prepared on first use, and
 // again when the extension's schema is not the one it was prepared for, by oid
