@@ -30,7 +30,7 @@ static double seconds_arg(FunctionCallInfo fcinfo, int n, const char *name, doub
     double value = PG_GETARG_FLOAT8(n);
     if (isnan(value) || value < 0 || value > max_delay_seconds)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("%s must be between 0 and %d, got %g", name, max_delay_seconds, value)));
+                        errmsg("%s must be between 0 and %d, got %.15g", name, max_delay_seconds, value)));
     return value;
 }
 
@@ -45,7 +45,7 @@ PGQRS_FUNCTION(set_retry_policy)
                                printable(backoff, pg_mbcliplen(backoff, strlen(backoff), 64)))));
     double delay = 0, max_delay = 0, jitter = PG_ARGISNULL(4) ? 0 : PG_GETARG_FLOAT8(4);
     if (isnan(jitter) || jitter < 0 || jitter > 1)
-        bad_policy("jitter must be between 0 and 1, got %g", jitter);
+        bad_policy("jitter must be between 0 and 1, got %.15g", jitter);
     if (none) {
         if (!PG_ARGISNULL(2) || !PG_ARGISNULL(3) || jitter != 0)
             ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -57,7 +57,7 @@ PGQRS_FUNCTION(set_retry_policy)
         max_delay = seconds_arg(fcinfo, 3, "max_delay_seconds", exponential ? max_delay_seconds : delay);
         if (max_delay < delay)
             ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                            errmsg("max_delay_seconds (%g) must not be less than delay_seconds (%g)",
+                            errmsg("max_delay_seconds (%.15g) must not be less than delay_seconds (%.15g)",
                                    max_delay, delay)));
     }
 

@@ -4,7 +4,7 @@
 -- its session, so every statement of pgqrs is prepared under it.
 \set SHOW_CONTEXT never
 CREATE SCHEMA regress_evil;
-CREATE TABLE regress_evil.queues (LIKE pgqrs.queues);
+CREATE TABLE regress_evil.queues (LIKE pgqrs.queues INCLUDING DEFAULTS);
 CREATE TABLE regress_evil.messages (LIKE pgqrs.messages);
 CREATE TABLE regress_evil.workers (LIKE pgqrs.workers);
 CREATE TABLE regress_evil.archive (LIKE pgqrs.archive);
@@ -23,6 +23,9 @@ CREATE AGGREGATE regress_evil.count(*) (SFUNC = int8inc, STYPE = int8, INITCOND 
 CREATE FUNCTION regress_evil.unnest(bigint[]) RETURNS SETOF bigint LANGUAGE sql
   AS 'SELECT 0::bigint';
 CREATE FUNCTION regress_evil.format_type(oid, integer) RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$;
+CREATE FUNCTION regress_evil.power(double precision, double precision) RETURNS double precision
+  LANGUAGE sql AS 'SELECT 0::float8';
+CREATE FUNCTION regress_evil.hashint8extended(bigint, bigint) RETURNS bigint LANGUAGE sql AS 'SELECT 0::bigint';
 INSERT INTO regress_evil.queues (id, queue_name, created_at, max_attempts)
   VALUES (1, 'sp_jobs', now(), 1);
 
