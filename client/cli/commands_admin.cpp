@@ -48,6 +48,17 @@ void add_queue_commands(CLI::App& app, Context& ctx) {
     attempts->add_option("name", name, "queue name")->required();
     attempts->add_option("max_attempts", max_attempts, "deliveries")->required();
     attempts->callback([&ctx] { ctx.out().object(to_json(ctx.admin().set_max_attempts(name, max_attempts))); });
+
+    auto* retry = queue->add_subcommand("set-retry-policy",
+                                        "set how long a failed message waits before its next attempt");
+    static RetryPolicy policy;
+    retry->add_option("name", name, "queue name")->required();
+    retry->add_option("backoff", policy.backoff, "none, fixed or exponential")->required();
+    retry->add_option("--delay", policy.delay_seconds, "seconds (exponential: after the first attempt)");
+    retry->add_option("--max-delay", policy.max_delay_seconds, "cap in seconds (exponential)");
+    retry->add_option("--jitter", policy.jitter, "shortens each delay by up to this fraction (0 to 1)")
+        ->capture_default_str();
+    retry->callback([&ctx] { ctx.out().object(to_json(ctx.admin().set_retry_policy(name, policy))); });
 }
 
 void add_archive_commands(CLI::App& app, Context& ctx) {

@@ -24,7 +24,7 @@ std::string seconds_interval(double seconds);
 // timestamps are ISO 8601 whatever the server's DateStyle, payloads are objects.
 struct JsonStatements {
     // Queues
-    std::string create_queue, set_max_attempts, get_queue, list_queues;
+    std::string create_queue, set_max_attempts, set_retry_policy, get_queue, list_queues;
     // Consuming (extend_visibility: the new vt as a JSON string, null when not held)
     std::string dequeue, dequeue_default_lock, dequeue_wait, dequeue_wait_default_lock, extend_visibility;
     // Workers (heartbeat: the heartbeat time as a JSON string)
@@ -56,12 +56,14 @@ struct Statements {
     std::string create_schema, create_extension, drop_extension, drop_schema;
     std::string extension_info, verify, version, grant_access;
     // Queues
-    std::string create_queue, set_max_attempts, get_queue, list_queues, delete_queue;
+    // set_retry_policy: $1 queue, $2 backoff, $3 delay, $4 cap (seconds, NULL for the default), $5 jitter
+    std::string create_queue, set_max_attempts, set_retry_policy, get_queue, list_queues, delete_queue;
     std::string purge_queue, purge_archive;
     // Producing
     std::string enqueue, enqueue_batch;
     // Consuming
     std::string dequeue, dequeue_default_lock, dequeue_wait, dequeue_wait_default_lock, archive, archive_batch, delete_message, delete_batch;
+    // release: $1 ids, $2 worker, $3 attempts, $4 delay seconds (NULL: the queue's retry policy), $5 error text
     std::string extend_visibility, release, release_worker_messages;
     // Workers
     std::string register_worker, get_worker, list_workers, heartbeat, suspend_worker;
