@@ -58,11 +58,17 @@ class QueueInfo:
     queue_name: str
     created_at: datetime
     max_attempts: int = 5
+    retry_backoff: str = "none"
+    retry_delay_seconds: float = 0.0
+    retry_max_delay_seconds: float = 0.0
+    retry_jitter: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class QueueMessage:
-    """A message (a row of ``messages``); ``read_ct`` is the delivery attempt."""
+    """A message (a row of ``messages``); ``read_ct`` is the delivery attempt.
+    ``retry_at``: its next attempt, after a lease ended unfinished; ``last_error``:
+    the error text of the last failed attempt."""
 
     id: int
     queue_id: int
@@ -73,6 +79,8 @@ class QueueMessage:
     dequeued_at: datetime | None
     producer_worker_id: int | None
     consumer_worker_id: int | None
+    retry_at: datetime | None = None
+    last_error: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -90,6 +98,7 @@ class ArchivedMessage:
     consumer_worker_id: int | None
     archived_at: datetime
     dead_letter: bool
+    last_error: str | None = None
 
     @property
     def original_msg_id(self) -> int:
@@ -124,6 +133,19 @@ class QueueMetrics:
     dead_messages: int
     oldest_pending_at: datetime | None
     newest_enqueued_at: datetime | None
+    retrying_messages: int = 0
+    next_retry_at: datetime | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RunStats:
+    """What :meth:`Consumer.run` did: messages handled (the handler returned), of
+    those archived (the others had lost their lease), and failed (the handler
+    raised: released for another attempt)."""
+
+    handled: int
+    archived: int
+    failed: int
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -176,6 +198,7 @@ __all__ = [
     "QueueInfo",
     "QueueMessage",
     "QueueMetrics",
+    "RunStats",
     "SystemStats",
     "WorkerHealth",
     "WorkerInfo",

@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-__all__ = ['MessageId', 'WorkerStatus', 'QueueInfo', 'QueueMessage', 'ArchivedMessage', 'WorkerInfo', 'QueueMetrics', 'SystemStats', 'WorkerStats', 'WorkerHealth']
+__all__ = ['MessageId', 'WorkerStatus', 'QueueInfo', 'QueueMessage', 'ArchivedMessage', 'WorkerInfo', 'QueueMetrics', 'RunStats', 'SystemStats', 'WorkerStats', 'WorkerHealth']
 
 class WorkerStatus(enum.StrEnum):
     Ready = "ready"
@@ -22,6 +22,10 @@ class QueueInfo:
     queue_name: str
     created_at: datetime
     max_attempts: int = 5
+    retry_backoff: str = "none"
+    retry_delay_seconds: float = 0.0
+    retry_max_delay_seconds: float = 0.0
+    retry_jitter: float = 0.0
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class QueueMessage:
@@ -34,6 +38,8 @@ class QueueMessage:
     dequeued_at: datetime | None
     producer_worker_id: int | None
     consumer_worker_id: int | None
+    retry_at: datetime | None = None
+    last_error: str | None = None
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ArchivedMessage:
@@ -48,6 +54,7 @@ class ArchivedMessage:
     consumer_worker_id: int | None
     archived_at: datetime
     dead_letter: bool
+    last_error: str | None = None
     @property
     def original_msg_id(self) -> int: ...
 
@@ -73,6 +80,14 @@ class QueueMetrics:
     dead_messages: int
     oldest_pending_at: datetime | None
     newest_enqueued_at: datetime | None
+    retrying_messages: int = 0
+    next_retry_at: datetime | None = None
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RunStats:
+    handled: int
+    archived: int
+    failed: int
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class SystemStats:
