@@ -7,10 +7,13 @@ CREATE EXTENSION IF NOT EXISTS pgqrs;
 DO $$
 BEGIN
     PERFORM pgqrs.delete_queue(queue_name, true)
-    FROM pgqrs.list_queues() WHERE queue_name = 'bench';
+    FROM pgqrs.list_queues() WHERE queue_name IN ('bench', 'bench_retry');
 END
 $$;
 SELECT id FROM pgqrs.create_queue('bench');
+-- the same drain on a queue with a retry policy: what the policy costs a claim
+SELECT id FROM pgqrs.create_queue('bench_retry');
+SELECT retry_backoff FROM pgqrs.set_retry_policy('bench_retry', 'exponential', 1, 300, 0.2);
 
 DROP SCHEMA IF EXISTS bench_bare CASCADE;
 CREATE SCHEMA bench_bare;
