@@ -7,7 +7,7 @@
 #include "retry.hpp"
 
 extern "C" {
-#include "utils/float.h"
+#include "utils/float.h"  // isnan
 }
 
 using namespace pgqrs;
