@@ -1,6 +1,7 @@
 // Finishing consumed messages: archive, delete (single and batch),
-// extend_visibility, release (with a delay or the queue's retry policy). With a worker id (and an attempt, the read_ct the consumer was
-// given) a call acts only on the lease that worker holds for that attempt. A
+// extend_visibility, release (after a delay or the queue's retry policy). With
+// a worker id (and an attempt, the read_ct the consumer was given) a call acts
+// only on the lease that worker holds for that attempt. A
 // caller granted some queues only acts on their messages ($4 below: the
 // queues allowed, NULL for all).
 #include "access.hpp"
@@ -72,12 +73,13 @@ static Statement extend_lease = {
     "RETURNING m.vt",
     7, {INT8OID, TIMESTAMPTZOID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID, TIMESTAMPTZOID}};
 
-// Ends live leases at $5; the messages come back at $7 when given, else after
-// the queue's retry policy delay (none when the attempt was the last: the next
-// claim dead-letters it). $8: the error text, kept when NULL. Only rows
-// visible now wake waiters (queue_id NULL otherwise).
-#define NEXT_ATTEMPT \
-    "COALESCE($7, CASE WHEN m.read_ct >= q.max_attempts THEN $5 ELSE $5 + " RETRY_DELAY("q", "m") " END)"
+// Ends live leases at $5; the messages come back $7 seconds later when given,
+// else after the queue's retry policy delay (none when the attempt was the
+// last: the next claim dead-letters it). $8: the error text, kept when NULL.
+// Only rows visible now wake waiters (queue_id NULL otherwise).
+#define NEXT_ATTEMPT                                                                  \
+    "CASE WHEN $7 IS NOT NULL THEN $5 + $7 * interval '1 second' "                  \
+    "WHEN m.read_ct >= q.max_attempts THEN $5 ELSE $5 + " RETRY_DELAY("q", "m") " END"
 static Statement release_leases = {
     "UPDATE @.messages m SET vt = " NEXT_ATTEMPT ", retry_at = " NEXT_ATTEMPT ", "
     "  consumer_worker_id = NULL, last_error = COALESCE($8, m.last_error) "
@@ -87,8 +89,7 @@ static Statement release_leases = {
     "  AND (x.attempt IS NULL OR m.read_ct = x.attempt) "
     "  AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$6")
     "RETURNING CASE WHEN m.vt <= $5 THEN m.queue_id END AS queue_id",
-    8, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID, OIDOID, TIMESTAMPTZOID,
-        TEXTOID}};
+    8, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID, OIDOID, INT4OID, TEXTOID}};
 #undef NEXT_ATTEMPT
 
 // The arguments of a batch call: msg_ids, worker_id, attempts (same length as msg_ids).
@@ -209,7 +210,7 @@ PGQRS_FUNCTION(release)
     if (PG_ARGISNULL(3)) {
         nulls[6] = 'n';  // the queue's retry policy
     } else {
-        args[6] = seconds_from_now(required_int(fcinfo, 3, "delay_seconds", 0, max_delay_seconds));
+        args[6] = Int32GetDatum(required_int(fcinfo, 3, "delay_seconds", 0, max_delay_seconds));
     }
     if (PG_ARGISNULL(4))
         nulls[7] = 'n';
