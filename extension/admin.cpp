@@ -8,6 +8,9 @@ using namespace pgqrs;
 static const char *const expected_columns[] = {
     "queues.id:bigint", "queues.queue_name:text", "queues.created_at:timestamp with time zone",
     "queues.max_attempts:integer", "queues.dedup_window_seconds:integer",
+    "queues.retry_backoff:text",
+    "queues.retry_delay_seconds:double precision", "queues.retry_max_delay_seconds:double precision",
+    "queues.retry_jitter:double precision",
     "workers.id:bigint", "workers.hostname:text", "workers.port:integer",
     "workers.queue_id:bigint", "workers.started_at:timestamp with time zone",
     "workers.heartbeat_at:timestamp with time zone",
@@ -18,12 +21,14 @@ static const char *const expected_columns[] = {
     "messages.read_ct:integer", "messages.dequeued_at:timestamp with time zone",
     "messages.producer_worker_id:bigint", "messages.consumer_worker_id:bigint",
     "messages.dedup_key:text",
+    "messages.retry_at:timestamp with time zone", "messages.last_error:text",
     "archive.id:bigint", "archive.queue_id:bigint", "archive.payload:jsonb",
     "archive.vt:timestamp with time zone", "archive.enqueued_at:timestamp with time zone",
     "archive.read_ct:integer", "archive.dequeued_at:timestamp with time zone",
     "archive.producer_worker_id:bigint", "archive.consumer_worker_id:bigint",
     "archive.archived_at:timestamp with time zone", "archive.dead_letter:boolean",
     "archive.dedup_key:text",
+    "archive.last_error:text",
     "grants.role_id:regrole", "grants.access:text", "grants.queue_id:bigint",
     "grants.granted_at:timestamp with time zone",
     "topics.id:bigint", "topics.topic_name:text", "topics.created_at:timestamp with time zone",
@@ -48,7 +53,7 @@ static const char *const expected_indexes[] = {
 };
 
 static const char *const expected_functions[] = {
-    "create_queue", "set_max_attempts", "get_queue", "list_queues", "delete_queue",
+    "create_queue", "set_max_attempts", "set_retry_policy", "get_queue", "list_queues", "delete_queue",
     "purge_queue", "purge_archive", "enqueue", "enqueue_batch", "dequeue", "dequeue_wait", "archive",
     "archive_batch", "delete", "delete_batch", "extend_visibility", "release",
     "register_worker", "get_worker", "list_workers", "heartbeat", "suspend_worker",

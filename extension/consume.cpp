@@ -1,6 +1,7 @@
 // Finishing consumed messages: archive, delete (single and batch),
-// extend_visibility, release. With a worker id (and an attempt, the read_ct the consumer was
-// given) a call acts only on the lease that worker holds for that attempt. A
+// extend_visibility, release (after a delay or the queue's retry policy). With
+// a worker id (and an attempt, the read_ct the consumer was given) a call acts
+// only on the lease that worker holds for that attempt. A
 // caller granted some queues only acts on their messages ($4 below: the
 // queues allowed, NULL for all).
 #include "access.hpp"
@@ -8,6 +9,7 @@
 #include "guard.hpp"
 #include "lookup.hpp"
 #include "results.hpp"
+#include "retry.hpp"
 #include "wake.hpp"
 
 using namespace pgqrs;
@@ -27,9 +29,9 @@ static Statement archive_messages = {
     "      AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
     "    RETURNING m.*) "
     "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id, dedup_key) "
+    "  producer_worker_id, consumer_worker_id, dedup_key, last_error) "
     "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id, dedup_key FROM done RETURNING id, queue_id, vt",
+    "  producer_worker_id, consumer_worker_id, dedup_key, last_error FROM done RETURNING id, queue_id, vt",
     5, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, OIDOID},
     moves_messages("queue_id", nullptr, "vt")};
 
@@ -50,9 +52,9 @@ static Statement archive_message = {
     "    AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
     "    RETURNING m.*) "
     "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id, dedup_key) "
+    "  producer_worker_id, consumer_worker_id, dedup_key, last_error) "
     "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id, dedup_key FROM done RETURNING id, queue_id, vt",
+    "  producer_worker_id, consumer_worker_id, dedup_key, last_error FROM done RETURNING id, queue_id, vt",
     5, {INT8OID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID},
     moves_messages("queue_id", nullptr, "vt")};
 
@@ -65,26 +67,36 @@ static Statement delete_message = {
     moves_messages("queue_id", nullptr, "vt")};
 
 // A lease that nobody holds any more (released, or ended and never held by a
-// worker) is not extended: that would hide a message nobody works on.
+// worker) is not extended: that would hide a message nobody works on. A
+// holder whose lease ended and was deferred for a retry gets it back.
 static Statement extend_lease = {
-    "UPDATE @.messages m SET vt = $2 WHERE m.id = $1 AND m.dequeued_at IS NOT NULL "
-    "  AND (m.consumer_worker_id IS NOT NULL OR m.vt > $7) "
+    "UPDATE @.messages m SET vt = $2, retry_at = NULL WHERE m.id = $1 AND m.dequeued_at IS NOT NULL "
+    "  AND (m.consumer_worker_id IS NOT NULL OR (m.vt > $7 AND m.retry_at IS NULL)) "
     "  AND ($3 IS NULL OR m.consumer_worker_id = $3) AND ($4 IS NULL OR m.read_ct = $4) "
     "  AND ($5::bigint[] IS NULL OR m.queue_id = ANY ($5)) " NOT_ANOTHER_ROLES_LEASE("$6")
     "RETURNING m.vt, m.queue_id",
     7, {INT8OID, TIMESTAMPTZOID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID, TIMESTAMPTZOID},
     reschedules_messages("queue_id", "vt")};
 
+// Ends live leases at $5; the messages come back $7 seconds later when given,
+// else after the queue's retry policy delay (none when the attempt was the
+// last: the next claim dead-letters it). $8: the error text, kept when NULL.
+// Only rows visible now wake waiters (visible_queue_id NULL otherwise).
+#define NEXT_ATTEMPT                                                                  \
+    "CASE WHEN $7 IS NOT NULL THEN $5 + $7 * interval '1 second' "                  \
+    "WHEN m.read_ct >= q.max_attempts THEN $5 ELSE $5 + " RETRY_DELAY("q", "m") " END"
 static Statement release_leases = {
-    "UPDATE @.messages m SET vt = $5, consumer_worker_id = NULL "
-    "FROM unnest($1::bigint[], $3::int[]) AS x(id, attempt) "
-    "WHERE m.id = x.id AND m.dequeued_at IS NOT NULL AND m.vt > $5 "
-    "  AND ($2 IS NULL OR m.consumer_worker_id = $2) "
+    "UPDATE @.messages m SET vt = " NEXT_ATTEMPT ", retry_at = " NEXT_ATTEMPT ", "
+    "  consumer_worker_id = NULL, last_error = COALESCE($8, m.last_error) "
+    "FROM unnest($1::bigint[], $3::int[]) AS x(id, attempt), @.queues q "
+    "WHERE m.id = x.id AND q.id = m.queue_id AND m.dequeued_at IS NOT NULL AND m.vt > $5 "
+    "  AND m.retry_at IS NULL AND ($2 IS NULL OR m.consumer_worker_id = $2) "
     "  AND (x.attempt IS NULL OR m.read_ct = x.attempt) "
     "  AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$6")
-    "RETURNING m.queue_id, m.vt",
-    6, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID, OIDOID},
-    lowers_messages("queue_id", "vt")};
+    "RETURNING m.queue_id, m.vt, CASE WHEN m.vt <= $5 THEN m.queue_id END AS visible_queue_id",
+    8, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID, OIDOID, INT4OID, TEXTOID},
+    reschedules_messages("queue_id", "vt")};
+#undef NEXT_ATTEMPT
 
 // The arguments of a batch call: msg_ids, worker_id, attempts (same length as msg_ids).
 static int batch_args(FunctionCallInfo fcinfo, Datum *args, char *nulls)
@@ -184,18 +196,38 @@ PGQRS_FUNCTION(extend_visibility)
     PG_RETURN_DATUM(args[1]);
 }
 
+// Argument n, an error text, cut to max_error_bytes at a character boundary.
+static Datum error_text(FunctionCallInfo fcinfo, int n)
+{
+    text *error = PG_GETARG_TEXT_PP(n);
+    int length = VARSIZE_ANY_EXHDR(error);
+    if (length <= max_error_bytes)
+        return PointerGetDatum(error);
+    int kept = pg_mbcliplen(VARDATA_ANY(error), length, max_error_bytes);
+    return PointerGetDatum(cstring_to_text_with_len(VARDATA_ANY(error), kept));
+}
+
 PGQRS_FUNCTION(release)
 {
-    Datum args[6];
-    char nulls[7] = "      ";
+    Datum args[8];
+    char nulls[9] = "        ";
     batch_args(fcinfo, args, nulls);
     args[4] = seconds_from_now(0);
+    if (PG_ARGISNULL(3)) {
+        nulls[6] = 'n';  // the queue's retry policy
+    } else {
+        args[6] = Int32GetDatum(required_int(fcinfo, 3, "delay_seconds", 0, max_delay_seconds));
+    }
+    if (PG_ARGISNULL(4))
+        nulls[7] = 'n';
+    else
+        args[7] = error_text(fcinfo, 4);
 
     CallScope call = begin_call(fcinfo);
     consumer_scope(fcinfo, 1, args, nulls, 3, 5);
     Rows released = exec(release_leases, args, nulls);
     check_worker_known(fcinfo, 1, released.count);
-    wake_after_commit_rows(released);
+    wake_after_commit_rows(released, "visible_queue_id");
     end_call(call);
     PG_RETURN_INT64(static_cast<int64>(released.count));
 }

@@ -15,8 +15,9 @@ static Statement select_dead = {
 static Statement replay_dead = {
     "WITH back AS (DELETE FROM @.archive WHERE queue_id = $1 AND dead_letter "
     "    AND ($2::bigint[] IS NULL OR id = ANY ($2)) RETURNING *) "
-    "INSERT INTO @.messages (id, queue_id, payload, vt, enqueued_at, read_ct, producer_worker_id) "
-    "SELECT id, queue_id, payload, $3, enqueued_at, 0, producer_worker_id FROM back "
+    "INSERT INTO @.messages (id, queue_id, payload, vt, enqueued_at, read_ct, producer_worker_id, "
+    "  last_error) "
+    "SELECT id, queue_id, payload, $3, enqueued_at, 0, producer_worker_id, last_error FROM back "
     "RETURNING queue_id, vt",
     3, {INT8OID, INT8ARRAYOID, TIMESTAMPTZOID}, inserts_messages("queue_id", "vt")};
 

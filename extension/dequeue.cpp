@@ -5,6 +5,7 @@
 #include "guard.hpp"
 #include "lookup.hpp"
 #include "results.hpp"
+#include "retry.hpp"
 #include "snapshot.hpp"
 #include "wake.hpp"
 
@@ -22,7 +23,9 @@ int pgqrs::max_wait_seconds_setting = 60;
 // order (the queue is a scalar subquery so the scan can use it), and leases
 // them. A claimed message already delivered max_attempts times is left as it
 // was instead: it comes back with its old dequeued_at, the caller tells it
-// from the leased ones (dequeued_at = $5) and dead-letters it. The rows are
+// from the leased ones (dequeued_at = $5) and dead-letters it. One whose
+// lease expired while its queue's retry policy still makes it wait is
+// deferred to its next attempt (vt = retry_at, later than $5). The rows are
 // updated through id = ANY (array) so the plan stays an index probe whatever
 // batch size the generic plan assumes. $6: the queues the caller may consume
 // (NULL for all), so a queue recreated under the name after the access check
@@ -34,8 +37,11 @@ int pgqrs::max_wait_seconds_setting = 60;
 // in; when the queue was found and the worker is ready, one row comes back
 // even when nothing was claimed (all columns NULL but scanned_queue_id): the
 // evidence that the scan ran.
+#define DEFER RETRY_PENDING("q", "m", "$5")
+#define DELIVER "(m.read_ct < q.max_attempts AND NOT " DEFER ")"
 static Statement claim_messages = {
-    "WITH q AS (SELECT id, max_attempts, "
+    "WITH q AS (SELECT id, max_attempts, retry_backoff, retry_delay_seconds, "
+    "             retry_max_delay_seconds, retry_jitter, "
     "             CASE WHEN id = $7 THEN $8 ELSE '-infinity'::timestamptz END AS from_vt, "
     "             CASE WHEN id = $7 THEN $9 ELSE (-9223372036854775807 - 1) END AS from_id "
     "           FROM @.queues WHERE queue_name = $1 "
@@ -46,25 +52,29 @@ static Statement claim_messages = {
     "              AND (m.vt, m.id) >= ((SELECT from_vt FROM q), (SELECT from_id FROM q)) "
     "            ORDER BY m.vt, m.id LIMIT $2 FOR UPDATE SKIP LOCKED), "
     "leased AS (UPDATE @.messages m SET "
-    "  vt = CASE WHEN m.read_ct < q.max_attempts THEN $3 ELSE m.vt END, "
-    "  read_ct = CASE WHEN m.read_ct < q.max_attempts THEN m.read_ct + 1 ELSE m.read_ct END, "
-    "  dequeued_at = CASE WHEN m.read_ct < q.max_attempts THEN $5 ELSE m.dequeued_at END, "
-    "  consumer_worker_id = CASE WHEN m.read_ct < q.max_attempts THEN $4 "
-    "                            ELSE m.consumer_worker_id END "
+    "  vt = CASE WHEN " DELIVER " THEN $3 WHEN " DEFER " THEN m.vt + " RETRY_DELAY("q", "m")
+    "       ELSE m.vt END, "
+    "  read_ct = CASE WHEN " DELIVER " THEN m.read_ct + 1 ELSE m.read_ct END, "
+    "  dequeued_at = CASE WHEN " DELIVER " THEN $5 ELSE m.dequeued_at END, "
+    "  consumer_worker_id = CASE WHEN " DELIVER " THEN $4 ELSE m.consumer_worker_id END, "
+    "  retry_at = CASE WHEN " DELIVER " THEN NULL WHEN " DEFER " THEN m.vt + " RETRY_DELAY("q", "m")
+    "             ELSE m.retry_at END "
     "FROM q WHERE m.id = ANY (ARRAY(SELECT id FROM claimed)) RETURNING m.*) "
     "SELECT l.*, c.vt AS claimed_vt, c.xmin AS claimed_xmin, q.id AS scanned_queue_id "
     "FROM q LEFT JOIN (leased l JOIN claimed c ON c.id = l.id) ON true ORDER BY l.id",
     9, {TEXTOID, INT4OID, TIMESTAMPTZOID, INT8OID, TIMESTAMPTZOID, INT8ARRAYOID, INT8OID,
         TIMESTAMPTZOID, INT8OID},
     moves_messages("queue_id", "vt", "claimed_vt")};
+#undef DELIVER
+#undef DEFER
 
 // Moves exhausted messages (claimed and locked by this transaction) to the archive.
 static Statement bury_messages = {
     "WITH dead AS (DELETE FROM @.messages WHERE id = ANY ($1) RETURNING *) "
     "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id, dead_letter) "
+    "  producer_worker_id, consumer_worker_id, dead_letter, last_error) "
     "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id, true FROM dead RETURNING queue_id, vt",
+    "  producer_worker_id, consumer_worker_id, true, last_error FROM dead RETURNING queue_id, vt",
     1, {INT8ARRAYOID}, moves_messages("queue_id", nullptr, "vt")};
 
 static Statement select_queue_id = {
@@ -210,6 +220,8 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
         Datum *exhausted = static_cast<Datum *>(palloc(sizeof(Datum) * (rows + 1)));
         ClaimKey *seen = static_cast<ClaimKey *>(palloc(sizeof(ClaimKey) * (rows + 1)));
         int nexhausted = 0;
+        int ndeferred = 0;
+        TimestampTz at = DatumGetTimestampTz(leased_at);
         int nseen = 0;
         uint64 nclaimed = 0;
         int64 scanned_queue = 0;  // the queue the scan ran on; 0: it did not run
@@ -231,10 +243,13 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
                 if (last_seen.vt < key.vt || (last_seen.vt == key.vt && last_seen.id < key.id))
                     last_seen = key;
             }
-            bool never_leased;
+            bool never_leased, no_retry;
             Datum dequeued_at = value(claimed, row, "dequeued_at", TIMESTAMPTZOID, &never_leased);
-            if (!never_leased && DatumGetTimestampTz(dequeued_at) == DatumGetTimestampTz(leased_at))
+            Datum retry_at = value(claimed, row, "retry_at", TIMESTAMPTZOID, &no_retry);
+            if (!never_leased && DatumGetTimestampTz(dequeued_at) == at)
                 append_row(fcinfo, claimed, row);
+            else if (!no_retry && DatumGetTimestampTz(retry_at) > at)
+                ndeferred++;  // waits for its next attempt (retry policy)
             else
                 exhausted[nexhausted++] = id;
         }
@@ -250,7 +265,7 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
         ClaimKey target = short_batch ? ClaimKey{DatumGetTimestampTz(leased_at), PG_INT64_MIN} : last_seen;
         frontier_finish(start, scanned, short_batch || nseen > 0, target, seen, nseen);
         pfree(seen);
-        int taken = static_cast<int>(nclaimed) - nexhausted;
+        int taken = static_cast<int>(nclaimed) - nexhausted - ndeferred;
         if (taken > 0)  // an abort makes them visible again: waiters must hear of it
             wake_after_abort(DatumGetInt64(value(claimed, 0, "queue_id", INT8OID)), taken);
         delivered += taken;
@@ -262,8 +277,8 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
         }
         pfree(exhausted);
         // a short claim saw every visible message; a full one without exhausted
-        // messages delivered all that was wanted
-        if (wanted <= 0 || nexhausted == 0 || short_batch)
+        // or deferred messages delivered all that was wanted
+        if (wanted <= 0 || nexhausted + ndeferred == 0 || short_batch)
             break;
     }
     if (delivered == 0 && diagnose) {

@@ -38,7 +38,7 @@ static Statement lock_queue = {
 // commits, so a lease is never deleted here.
 static Statement delete_unleased = {
     "DELETE FROM @.messages WHERE queue_id = $1 "
-    "  AND NOT (dequeued_at IS NOT NULL AND vt > $2)",
+    "  AND NOT (dequeued_at IS NOT NULL AND vt > $2 AND retry_at IS NULL)",
     2, {INT8OID, TIMESTAMPTZOID}, deletes_queue_messages(1)};
 
 static Statement count_messages = {

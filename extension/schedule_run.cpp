@@ -33,8 +33,8 @@ static Statement select_due = {
 static Statement insert_runs = {
     "INSERT INTO @.messages (queue_id, payload, vt) "
     "SELECT q.id, $2, $4 FROM @.queues q, generate_series(1, $3) "
-    "WHERE q.queue_name = $1 RETURNING id, queue_id",
-    4, {TEXTOID, JSONBOID, INT4OID, TIMESTAMPTZOID}};
+    "WHERE q.queue_name = $1 RETURNING id, queue_id, vt",
+    4, {TEXTOID, JSONBOID, INT4OID, TIMESTAMPTZOID}, inserts_messages("queue_id", "vt")};
 
 static Statement update_run = {
     "UPDATE @.schedules SET next_run_at = $2, last_run_at = $3, runs = runs + $4, "

@@ -236,13 +236,13 @@ void wake_after_commit(int64 queue_id, int count)
     add_pending(at_commit, queue_id, count);
 }
 
-void wake_after_commit_rows(const Rows &rows)
+void wake_after_commit_rows(const Rows &rows, const char *queue_column)
 {
     if (state == nullptr)
         return;
     for (uint64 row = 0; row < rows.count; row++) {
         bool isnull;
-        Datum queue_id = value(rows, row, "queue_id", INT8OID, &isnull);
+        Datum queue_id = value(rows, row, queue_column, INT8OID, &isnull);
         if (!isnull)
             add_pending(at_commit, DatumGetInt64(queue_id), 1);
     }

@@ -26,8 +26,8 @@ bool wake_available();
 // visible, or wake_everyone: wake that many waiters once it commits.
 void wake_after_commit(int64 queue_id, int count);
 
-// The same for each row of rows, whose column "queue_id" is a queue id.
-void wake_after_commit_rows(const Rows &rows);
+// The same for each row of rows whose column queue_column holds a queue id (NULL: none).
+void wake_after_commit_rows(const Rows &rows, const char *queue_column = "queue_id");
 
 // The messages this transaction leased from queue_id come back if it aborts:
 // wake waiters for them then.

@@ -23,8 +23,11 @@ static Statement upsert_worker = {
     "RETURNING w.id",
     5, {TEXTOID, INT4OID, INT8OID, OIDOID, BOOLOID}};
 
+// A lease ends now; a message already deferred for a retry keeps its next
+// attempt time (the claim applies the queue's retry policy to the others).
 static Statement release_worker_messages = {
-    "UPDATE @.messages SET vt = LEAST(vt, $2), consumer_worker_id = NULL "
+    "UPDATE @.messages SET vt = CASE WHEN retry_at IS NULL THEN LEAST(vt, $2) ELSE vt END, "
+    "  consumer_worker_id = NULL "
     "WHERE consumer_worker_id = $1 RETURNING queue_id, vt",
     2, {INT8OID, TIMESTAMPTZOID}, lowers_messages("queue_id", "vt")};
 
@@ -72,7 +75,8 @@ static Statement reclaim_leases = {
     "    WHERE w.status <> 'stopped' AND w.heartbeat_at < now() - $2 "
     "      AND ($1::bigint IS NULL OR w.queue_id = $1 OR EXISTS (SELECT FROM @.messages m "
     "           WHERE m.consumer_worker_id = w.id AND m.queue_id = $1)) RETURNING w.id) "
-    "UPDATE @.messages m SET vt = LEAST(m.vt, $3), consumer_worker_id = NULL "
+    "UPDATE @.messages m SET vt = CASE WHEN m.retry_at IS NULL THEN LEAST(m.vt, $3) ELSE m.vt END, "
+    "  consumer_worker_id = NULL "
     "FROM silent WHERE m.consumer_worker_id = silent.id RETURNING m.queue_id, m.vt",
     3, {INT8OID, INTERVALOID, TIMESTAMPTZOID}, lowers_messages("queue_id", "vt")};
 

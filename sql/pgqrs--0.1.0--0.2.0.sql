@@ -286,6 +286,66 @@ BEGIN
 END
 $schedule_owner$;
 
+-- Retries with backoff: the queue's retry policy, each message's next attempt
+-- and last error, the metrics of messages waiting for a retry.
+ALTER TABLE queues
+    ADD COLUMN retry_backoff text NOT NULL DEFAULT 'none'
+        CHECK (retry_backoff OPERATOR(pg_catalog.=) ANY (ARRAY['none', 'fixed', 'exponential'])),
+    ADD COLUMN retry_delay_seconds double precision NOT NULL DEFAULT 0,
+    ADD COLUMN retry_max_delay_seconds double precision NOT NULL DEFAULT 0,
+    ADD COLUMN retry_jitter double precision NOT NULL DEFAULT 0;
+COMMENT ON COLUMN queues.retry_backoff IS 'the retry policy (none, fixed, exponential): how long a message whose attempt failed waits before the next one; set with set_retry_policy';
+ALTER TABLE messages ADD COLUMN retry_at timestamptz, ADD COLUMN last_error text;
+COMMENT ON COLUMN messages.retry_at IS 'the next attempt: set when a lease ends unfinished (released, or expired and deferred by the retry policy), NULL while leased';
+COMMENT ON COLUMN messages.last_error IS 'the error text of the last failed attempt (release with an error), at most 4096 bytes';
+ALTER TABLE archive ADD COLUMN last_error text;
+ALTER TYPE queue_metrics ADD ATTRIBUTE retrying_messages bigint, ADD ATTRIBUTE next_retry_at timestamptz;
+
+CREATE FUNCTION set_retry_policy(queue_name text, backoff text, delay_seconds double precision DEFAULT NULL,
+                                 max_delay_seconds double precision DEFAULT NULL,
+                                 jitter double precision DEFAULT 0)
+RETURNS queues AS 'MODULE_PATHNAME', 'pgqrs_set_retry_policy' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION set_retry_policy(text, text, double precision, double precision, double precision) IS 'sets how long a message whose attempt failed waits before the next one: none, fixed or exponential (doubling, capped at max_delay_seconds), shortened by up to jitter';
+
+-- release gains delay_seconds and error. The roles that could call the old
+-- one may call the new one; those grants are not initial privileges (as after
+-- a fresh install and grant_access), so the initial privileges recorded while
+-- granting are put back to the owner's alone.
+DO $release$
+DECLARE
+    old_acl pg_catalog.aclitem[];
+    grantee text;
+    home oid := pg_catalog.to_regnamespace(pg_catalog.quote_ident(pg_catalog.current_schema()));
+    new_release oid;
+BEGIN
+    SELECT p.proacl INTO old_acl FROM pg_catalog.pg_proc p
+     WHERE p.pronamespace OPERATOR(pg_catalog.=) home AND p.proname OPERATOR(pg_catalog.=) 'release';
+    DROP FUNCTION release(bigint[], bigint, int[]);
+    CREATE FUNCTION release(msg_ids bigint[], worker_id bigint DEFAULT NULL, attempts int[] DEFAULT NULL,
+                            delay_seconds int DEFAULT NULL, error text DEFAULT NULL)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_release' LANGUAGE C VOLATILE;
+    COMMENT ON FUNCTION release(bigint[], bigint, int[], int, text) IS 'ends leases now; the messages are visible again after delay_seconds (NULL: the queue''s retry policy), recording error; returns the count';
+    EXECUTE pg_catalog.format('ALTER FUNCTION release(bigint[], bigint, int[], int, text) OWNER TO %s',
+                              $n$@extowner@$n$);
+    REVOKE ALL ON FUNCTION release(bigint[], bigint, int[], int, text) FROM PUBLIC;
+    new_release := 'release(bigint[], bigint, int[], int, text)'::pg_catalog.regprocedure;
+    FOR grantee IN SELECT DISTINCT CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+                                        ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END
+                     FROM pg_catalog.aclexplode(old_acl) a, pg_catalog.pg_proc p
+                    WHERE p.oid OPERATOR(pg_catalog.=) new_release
+                      AND a.grantee OPERATOR(pg_catalog.<>) p.proowner
+                      AND a.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE' LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION release(bigint[], bigint, int[], int, text) TO %s',
+                                  grantee);
+    END LOOP;
+    UPDATE pg_catalog.pg_init_privs i
+       SET initprivs = ARRAY[pg_catalog.makeaclitem(p.proowner, p.proowner, 'EXECUTE', false)]
+      FROM pg_catalog.pg_proc p
+     WHERE p.oid OPERATOR(pg_catalog.=) new_release AND i.objoid OPERATOR(pg_catalog.=) p.oid
+       AND i.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass;
+END
+$release$;
+
 -- The extension owner: DML on the tables (SELECT with grant option, for
 -- grant_access), the new functions, which nobody else may call until granted.
 DO $owner$
@@ -312,7 +372,7 @@ BEGIN
                     AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['grant_access', 'revoke_access', 'enqueue',
                         'enqueue_batch', 'enqueue_dedup', 'enqueue_batch_dedup', 'set_dedup_window',
                         'create_topic', 'delete_topic', 'list_topics', 'subscribe', 'unsubscribe',
-                        'publish', 'claim_frontier_stats', 'reset_claim_frontier']) LOOP
+                        'publish', 'claim_frontier_stats', 'reset_claim_frontier', 'set_retry_policy']) LOOP
         EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO %s', object, $n$@extowner@$n$);
         EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', object);
     END LOOP;
@@ -355,7 +415,7 @@ BEGIN
                         'set_dedup_window', 'create_topic', 'delete_topic', 'subscribe',
                         'unsubscribe', 'publish', 'create_schedule', 'list_schedules',
                         'pause_schedule', 'resume_schedule', 'delete_schedule',
-                        'run_due_schedules', 'cron_times'])
+                        'run_due_schedules', 'cron_times', 'set_retry_policy'])
                     OR grant_row.access OPERATOR(pg_catalog.=) 'producer' AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY[
                         'enqueue', 'enqueue_batch', 'enqueue_dedup', 'enqueue_batch_dedup', 'publish']))
             UNION ALL

@@ -72,10 +72,16 @@ CREATE TABLE queues (
     created_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
     max_attempts  int NOT NULL DEFAULT 5 CHECK (max_attempts OPERATOR(pg_catalog.>=) 1),
     dedup_window_seconds int NOT NULL DEFAULT 0
-                  CHECK (dedup_window_seconds OPERATOR(pg_catalog.>=) 0)
+                  CHECK (dedup_window_seconds OPERATOR(pg_catalog.>=) 0),
+    retry_backoff           text NOT NULL DEFAULT 'none'
+                            CHECK (retry_backoff OPERATOR(pg_catalog.=) ANY (ARRAY['none', 'fixed', 'exponential'])),
+    retry_delay_seconds     double precision NOT NULL DEFAULT 0,
+    retry_max_delay_seconds double precision NOT NULL DEFAULT 0,
+    retry_jitter            double precision NOT NULL DEFAULT 0
 );
 COMMENT ON TABLE queues IS 'pgqrs queues; change only through the pgqrs functions';
 COMMENT ON COLUMN queues.dedup_window_seconds IS 'how long an archived message keeps its dedup_key from being enqueued again (0: only while in the queue)';
+COMMENT ON COLUMN queues.retry_backoff IS 'the retry policy (none, fixed, exponential): how long a message whose attempt failed waits before the next one; set with set_retry_policy';
 
 CREATE TABLE workers (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -105,9 +111,13 @@ CREATE TABLE messages (
     dequeued_at         timestamptz,
     producer_worker_id  bigint,
     consumer_worker_id  bigint,
-    dedup_key           text
+    dedup_key           text,
+    retry_at            timestamptz,
+    last_error          text
 );
 COMMENT ON TABLE messages IS 'pgqrs messages waiting, delayed or leased; vt is the time they become visible';
+COMMENT ON COLUMN messages.retry_at IS 'the next attempt: set when a lease ends unfinished (released, or expired and deferred by the retry policy), NULL while leased';
+COMMENT ON COLUMN messages.last_error IS 'the error text of the last failed attempt (release with an error), at most 4096 bytes';
 -- the claim scan: visible messages of one queue, oldest first; leased rows
 -- (vt in the future) lie past the range the scan walks
 CREATE INDEX messages_queue_vt_idx ON messages (queue_id, vt, id);
@@ -130,7 +140,8 @@ CREATE TABLE archive (
     consumer_worker_id  bigint,
     archived_at         timestamptz NOT NULL DEFAULT pg_catalog.now(),
     dead_letter         boolean NOT NULL DEFAULT false,
-    dedup_key           text
+    dedup_key           text,
+    last_error          text
 );
 COMMENT ON TABLE archive IS 'pgqrs messages done (archived) or dead-lettered (dead_letter = true), with their original id';
 CREATE INDEX archive_queue_archived_idx ON archive (queue_id, archived_at);
@@ -219,7 +230,9 @@ CREATE TYPE queue_metrics AS (
     archived_messages   bigint,
     dead_messages       bigint,
     oldest_pending_at   timestamptz,
-    newest_enqueued_at  timestamptz
+    newest_enqueued_at  timestamptz,
+    retrying_messages   bigint,
+    next_retry_at       timestamptz
 );
 
 CREATE TYPE system_stats AS (
@@ -266,6 +279,12 @@ COMMENT ON FUNCTION create_queue(text, int) IS 'creates a queue; error 42710 whe
 CREATE FUNCTION set_max_attempts(queue_name text, max_attempts int)
 RETURNS queues AS 'MODULE_PATHNAME', 'pgqrs_set_max_attempts' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION set_max_attempts(text, int) IS 'sets how many deliveries a message of the queue gets before it is dead-lettered';
+
+CREATE FUNCTION set_retry_policy(queue_name text, backoff text, delay_seconds double precision DEFAULT NULL,
+                                 max_delay_seconds double precision DEFAULT NULL,
+                                 jitter double precision DEFAULT 0)
+RETURNS queues AS 'MODULE_PATHNAME', 'pgqrs_set_retry_policy' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION set_retry_policy(text, text, double precision, double precision, double precision) IS 'sets how long a message whose attempt failed waits before the next one: none, fixed or exponential (doubling, capped at max_delay_seconds), shortened by up to jitter';
 
 CREATE FUNCTION get_queue(queue_name text)
 RETURNS queues AS 'MODULE_PATHNAME', 'pgqrs_get_queue' LANGUAGE C STABLE;
@@ -383,9 +402,10 @@ CREATE FUNCTION extend_visibility(msg_id bigint, seconds int, worker_id bigint D
 RETURNS timestamptz AS 'MODULE_PATHNAME', 'pgqrs_extend_visibility' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION extend_visibility(bigint, int, bigint, int) IS 'sets the lease to end seconds from now; returns the new vt, or NULL when the caller does not hold the lease';
 
-CREATE FUNCTION release(msg_ids bigint[], worker_id bigint DEFAULT NULL, attempts int[] DEFAULT NULL)
+CREATE FUNCTION release(msg_ids bigint[], worker_id bigint DEFAULT NULL, attempts int[] DEFAULT NULL,
+                        delay_seconds int DEFAULT NULL, error text DEFAULT NULL)
 RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_release' LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION release(bigint[], bigint, int[]) IS 'ends leases now so the messages are visible again; returns the count';
+COMMENT ON FUNCTION release(bigint[], bigint, int[], int, text) IS 'ends leases now; the messages are visible again after delay_seconds (NULL: the queue''s retry policy), recording error; returns the count';
 
 -- Workers -----------------------------------------------------------------
 

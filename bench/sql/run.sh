@@ -61,6 +61,7 @@ sql() { psql "$dsn" -X -q -At -v ON_ERROR_STOP=1 -c "$1"; }
 
 psql "$dsn" -X -q -o /dev/null -v ON_ERROR_STOP=1 -f setup.sql
 queue_id=$(sql "SELECT id FROM pgqrs.get_queue('bench')")
+retry_queue_id=$(sql "SELECT id FROM pgqrs.get_queue('bench_retry')")
 
 # --- helpers ------------------------------------------------------------------
 # Before each cell: vacuum what the last cell left and checkpoint (ignored
@@ -70,13 +71,14 @@ settle() {
     sql "CHECKPOINT" 2>/dev/null || true
 }
 
-# Tops the backlogs up to $backlog visible messages (enqueue_batch takes at most 10000).
+# Tops the backlogs up to $backlog visible messages (enqueue_batch takes at most 10000):
+# of the pgqrs queue NAME with id ID (default 'bench'), and of the bare table.
 fill() {
-    local have n
-    have=$(sql "SELECT count(*) FROM pgqrs.messages WHERE queue_id = $queue_id AND vt <= now()")
+    local name=${1:-bench} id=${2:-$queue_id} have n
+    have=$(sql "SELECT count(*) FROM pgqrs.messages WHERE queue_id = $id AND vt <= now()")
     while [ "$have" -lt "$backlog" ]; do
         n=$(( backlog - have < 10000 ? backlog - have : 10000 ))
-        sql "SELECT count(*) FROM pgqrs.enqueue_batch('bench',
+        sql "SELECT count(*) FROM pgqrs.enqueue_batch('$name',
                  (SELECT array_agg('$payload'::jsonb) FROM generate_series(1, $n)))" >/dev/null
         have=$((have + n))
     done
@@ -197,13 +199,28 @@ for sync in $sync_list; do
         "$(awk -v t="${batch% *}" 'BEGIN { print t * 1000 }')" ""
 done
 
+# the batch-1 drain again on a queue with a retry policy, against the same bare drain
+for clients in $clients_list; do
+    progress "drain batch 1 with a retry policy, $clients clients, synchronous_commit=on"
+    fill bench_retry "$retry_queue_id"; settle
+    pgqrs=$(drain_rate drain_1_retry.sql "$clients" on 1 pgqrs.archive \
+            "pgqrs.messages WHERE queue_id = $retry_queue_id")
+    settle
+    bare=$(drain_rate bare_drain_1.sql "$clients" on 1 bench_bare.archive \
+           "bench_bare.messages WHERE queue_id = 1")
+    note=
+    case "$pgqrs $bare" in *exhausted*) note="backlog ran out" ;; esac
+    record "drain+retry" 1 "$clients" on "${pgqrs%% *}" "${bare%% *}" "$note"
+done
+
 # --- report ---------------------------------------------------------------------
 echo
 echo "pgqrs SQL layer: pgbench -M prepared, $seconds s per cell, payload ${#payload} B, $(sql 'SHOW server_version')"
 [ -z "$own_cluster" ] || echo "throwaway server: $pg_opts"
 echo "enqueue: pgqrs.enqueue vs bare INSERT ... RETURNING id;" \
      "drain: pgqrs.dequeue + archive vs bare claim (SKIP LOCKED) + move;" \
-     "schedule: run_due_schedules catching up 1,000 times vs enqueue_batch of 1,000"
+     "schedule: run_due_schedules catching up 1,000 times vs enqueue_batch of 1,000;" \
+     "drain+retry: the same drain on a queue with a retry policy"
 echo
 awk -F'\t' 'NR == 1 { next }
     BEGIN { printf "%-9s %5s %7s %4s %12s %12s %8s\n", "workload", "batch", "clients", "sync",

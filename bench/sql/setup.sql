@@ -7,7 +7,7 @@ CREATE EXTENSION IF NOT EXISTS pgqrs;
 DO $$
 BEGIN
     PERFORM pgqrs.delete_queue(queue_name, true)
-    FROM pgqrs.list_queues() WHERE queue_name = 'bench';
+    FROM pgqrs.list_queues() WHERE queue_name IN ('bench', 'bench_retry');
 END
 $$;
 SELECT id FROM pgqrs.create_queue('bench');
@@ -31,6 +31,10 @@ BEGIN
     FROM generate_series(1, 10) i;
 END
 $$;
+
+-- the same drain on a queue with a retry policy: what the policy costs a claim
+SELECT id FROM pgqrs.create_queue('bench_retry');
+SELECT retry_backoff FROM pgqrs.set_retry_policy('bench_retry', 'exponential', 1, 300, 0.2);
 
 DROP SCHEMA IF EXISTS bench_bare CASCADE;
 CREATE SCHEMA bench_bare;

@@ -54,6 +54,17 @@ void add_queue_commands(CLI::App& app, Context& ctx) {
     window->add_option("name", name, "queue name")->required();
     window->add_option("seconds", window_seconds, "seconds (0: only while in the queue)")->required();
     window->callback([&ctx] { ctx.out().object(to_json(ctx.admin().set_dedup_window(name, window_seconds))); });
+
+    auto* retry = queue->add_subcommand("set-retry-policy",
+                                        "set how long a failed message waits before its next attempt");
+    static RetryPolicy policy;
+    retry->add_option("name", name, "queue name")->required();
+    retry->add_option("backoff", policy.backoff, "none, fixed or exponential")->required();
+    retry->add_option("--delay", policy.delay_seconds, "seconds (exponential: after the first attempt)");
+    retry->add_option("--max-delay", policy.max_delay_seconds, "cap in seconds (exponential)");
+    retry->add_option("--jitter", policy.jitter, "shortens each delay by up to this fraction (0 to 1)")
+        ->capture_default_str();
+    retry->callback([&ctx] { ctx.out().object(to_json(ctx.admin().set_retry_policy(name, policy))); });
 }
 
 void add_archive_commands(CLI::App& app, Context& ctx) {

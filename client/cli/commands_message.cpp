@@ -98,6 +98,20 @@ void add_message_commands(CLI::App& app, Context& ctx) {
         ctx.out().object(Json{{"archived", ok}});
     });
 
+    auto* rel = msg->add_subcommand("release", "end a message's lease: visible again after a delay");
+    static std::optional<int> release_delay;
+    static std::optional<std::string> error;
+    rel->add_option("id", id, "message id")->required();
+    rel->add_option("--delay", release_delay, "seconds (the queue's retry policy when omitted)");
+    rel->add_option("--error", error, "error text kept with the message");
+    rel->callback([&ctx] {
+        auto& c = *ctx.admin().client();
+        Value delay_param = release_delay ? Value(std::to_string(*release_delay)) : std::nullopt;
+        std::int64_t n = scalar_int(c.conn.exec(
+            c.sql.release, {array_literal({id}), std::nullopt, std::nullopt, delay_param, error}));
+        ctx.out().object(Json{{"released", n == 1}});
+    });
+
     auto* del = msg->add_subcommand("delete", "delete a message for good");
     del->add_option("id", id, "message id")->required();
     del->callback([&ctx] {

@@ -30,7 +30,9 @@ std::string cell(const Json& v) {
 
 Json to_json(const QueueInfo& q) {
     return Json{{"id", q.id}, {"queue_name", q.queue_name}, {"created_at", q.created_at},
-                {"max_attempts", q.max_attempts}, {"dedup_window_seconds", q.dedup_window_seconds}};
+                {"max_attempts", q.max_attempts}, {"dedup_window_seconds", q.dedup_window_seconds},
+                {"retry_backoff", q.retry_backoff}, {"retry_delay_seconds", q.retry_delay_seconds},
+                {"retry_max_delay_seconds", q.retry_max_delay_seconds}, {"retry_jitter", q.retry_jitter}};
 }
 
 Json to_json(const TopicInfo& t) {
@@ -51,7 +53,9 @@ Json to_json(const QueueMessage& m) {
     return Json{{"id", m.id}, {"queue_id", m.queue_id}, {"payload", payload_json(m.payload)},
                 {"vt", m.vt}, {"enqueued_at", m.enqueued_at}, {"read_ct", m.read_ct},
                 {"dequeued_at", opt(m.dequeued_at)}, {"producer_worker_id", opt(m.producer_worker_id)},
-                {"consumer_worker_id", opt(m.consumer_worker_id)}, {"dedup_key", opt(m.dedup_key)}};
+                {"consumer_worker_id", opt(m.consumer_worker_id)}, {"dedup_key", opt(m.dedup_key)},
+                {"retry_at", opt(m.retry_at)},
+                {"last_error", opt(m.last_error)}};
 }
 
 Json to_json(const ArchivedMessage& m) {
@@ -72,7 +76,8 @@ Json to_json(const QueueMetrics& m) {
                 {"pending_messages", m.pending_messages}, {"locked_messages", m.locked_messages},
                 {"delayed_messages", m.delayed_messages}, {"archived_messages", m.archived_messages},
                 {"dead_messages", m.dead_messages}, {"oldest_pending_at", opt(m.oldest_pending_at)},
-                {"newest_enqueued_at", opt(m.newest_enqueued_at)}};
+                {"newest_enqueued_at", opt(m.newest_enqueued_at)}, {"retrying_messages", m.retrying_messages},
+                {"next_retry_at", opt(m.next_retry_at)}};
 }
 
 Json to_json(const SystemStats& s) {

@@ -84,6 +84,13 @@ bool Admin::subscribe(const std::string& topic, const std::string& queue) {
 bool Admin::unsubscribe(const std::string& topic, const std::string& queue) {
     return scalar_bool(c_->conn.exec(c_->sql.unsubscribe, {topic, queue}));
 }
+
+QueueInfo Admin::set_retry_policy(const std::string& name, const RetryPolicy& policy) {
+    auto seconds = [](const std::optional<double>& s) { return s ? Value(std::to_string(*s)) : std::nullopt; };
+    return parse_queue(c_->conn.exec(c_->sql.set_retry_policy,
+                                     {name, policy.backoff, seconds(policy.delay_seconds),
+                                      seconds(policy.max_delay_seconds), std::to_string(policy.jitter)}));
+}
 bool Admin::delete_queue(const std::string& name, bool force) {
     return scalar_bool(c_->conn.exec(c_->sql.delete_queue, {name, std::string(force ? "true" : "false")}));
 }

@@ -91,7 +91,8 @@ Value Consumer::attempt_param(std::int64_t msg_id) const {
     return a ? Value(std::to_string(*a)) : std::nullopt;
 }
 
-std::vector<Result> Consumer::batch_call(const std::string& sql, const std::vector<std::int64_t>& msg_ids) {
+std::vector<Result> Consumer::batch_call(const std::string& sql, const std::vector<std::int64_t>& msg_ids,
+                                         const Params& extra) {
     const std::string wid = std::to_string(worker_id());
     std::vector<std::int64_t> known, unknown;
     std::string attempts = "{";
@@ -104,9 +105,14 @@ std::vector<Result> Consumer::batch_call(const std::string& sql, const std::vect
         }
     }
     attempts += "}";
+    auto params = [&](std::string ids, Value fence) {
+        Params p{std::move(ids), wid, std::move(fence)};
+        p.insert(p.end(), extra.begin(), extra.end());
+        return p;
+    };
     std::vector<Request> reqs;
-    if (!known.empty()) reqs.push_back({sql, {array_literal(known), wid, attempts}});
-    if (!unknown.empty() || known.empty()) reqs.push_back({sql, {array_literal(unknown), wid, std::nullopt}});
+    if (!known.empty()) reqs.push_back({sql, params(array_literal(known), attempts)});
+    if (!unknown.empty() || known.empty()) reqs.push_back({sql, params(array_literal(unknown), std::nullopt)});
     if (reqs.size() == 1) return {call(reqs[0].sql, reqs[0].params)};
     auto done = c_->conn.exec_pipeline(reqs);
     std::vector<Result> out;
@@ -160,9 +166,11 @@ std::optional<std::string> Consumer::extend_visibility(std::int64_t msg_id, int 
     return vt;
 }
 
-std::int64_t Consumer::release(const std::vector<std::int64_t>& msg_ids) {
+std::int64_t Consumer::release(const std::vector<std::int64_t>& msg_ids, std::optional<int> delay_seconds,
+                               const std::optional<std::string>& error) {
     std::int64_t n = 0;
-    for (const auto& r : batch_call(c_->sql.release, msg_ids)) n += scalar_int(r);
+    Params extra{delay_seconds ? Value(std::to_string(*delay_seconds)) : std::nullopt, error};
+    for (const auto& r : batch_call(c_->sql.release, msg_ids, extra)) n += scalar_int(r);
     forget(msg_ids);
     return n;
 }
@@ -170,11 +178,43 @@ std::int64_t Consumer::release(const std::vector<std::int64_t>& msg_ids) {
 std::size_t Consumer::release_quietly(const std::vector<std::int64_t>& msg_ids) {
     if (msg_ids.empty()) return 0;
     try {
-        release(msg_ids);
+        release(msg_ids, 0);
     } catch (const Error&) {
         // the leases end by themselves; the messages come back then
     }
     return msg_ids.size();
+}
+
+namespace {
+
+// The server keeps this much of an error text.
+constexpr std::size_t kMaxErrorBytes = 4096;
+
+// What a handler threw, as the error text kept with the message: at most
+// kMaxErrorBytes, not cut inside a UTF-8 character.
+std::string error_text(std::exception_ptr error) {
+    std::string text;
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+        text = e.what();
+    } catch (...) {
+        text = "unknown exception";
+    }
+    if (text.size() <= kMaxErrorBytes) return text;
+    std::size_t end = kMaxErrorBytes;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    return text.substr(0, end);
+}
+
+}  // namespace
+
+void Consumer::release_failed(const QueueMessage& m, std::exception_ptr error) {
+    try {
+        release({m.id}, std::nullopt, error_text(error));
+    } catch (const Error&) {
+        // the lease ends by itself; the retry policy applies then
+    }
 }
 
 void Consumer::stop() {
@@ -245,7 +285,7 @@ RunStats Consumer::run(const std::function<void(const QueueMessage&)>& handler, 
                         ok = false;
                         ++stats.failed;
                         if (options.on_error) options.on_error(m, std::current_exception());
-                        release_quietly({m.id});
+                        release_failed(m, std::current_exception());
                     }
                     if (!ok) continue;
                     ++stats.handled;

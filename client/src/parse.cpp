@@ -19,6 +19,7 @@ public:
     std::string str(const char* name) const { return v(name).value_or(""); }
     std::optional<std::string> opt(const char* name) const { return v(name); }
     std::int64_t i64(const char* name) const { auto& x = v(name); return x ? std::stoll(*x) : 0; }
+    double f64(const char* name) const { auto& x = v(name); return x ? std::stod(*x) : 0; }
     std::optional<std::int64_t> opt_i64(const char* name) const {
         auto& x = v(name);
         return x ? std::optional<std::int64_t>(std::stoll(*x)) : std::nullopt;
@@ -37,7 +38,9 @@ private:
 QueueInfo queue_row(const Row& w) {
     return QueueInfo{w.i64("id"), w.str("queue_name"), w.str("created_at"),
                      static_cast<int>(w.i64("max_attempts")),
-                     static_cast<int>(w.i64("dedup_window_seconds"))};
+                     static_cast<int>(w.i64("dedup_window_seconds")),
+                     w.str("retry_backoff"),
+                     w.f64("retry_delay_seconds"), w.f64("retry_max_delay_seconds"), w.f64("retry_jitter")};
 }
 
 ScheduleInfo schedule_row(const Row& w) {
@@ -72,6 +75,8 @@ void fill_message(const Row& w, QueueMessage& m) {
     m.producer_worker_id = w.opt_i64("producer_worker_id");
     m.consumer_worker_id = w.opt_i64("consumer_worker_id");
     m.dedup_key = w.opt("dedup_key");
+    m.retry_at = w.opt("retry_at");
+    m.last_error = w.opt("last_error");
 }
 
 WorkerInfo worker_row(const Row& w) {
@@ -98,6 +103,8 @@ QueueMetrics metrics_row(const Row& w) {
     m.dead_messages = w.i64("dead_messages");
     m.oldest_pending_at = w.opt("oldest_pending_at");
     m.newest_enqueued_at = w.opt("newest_enqueued_at");
+    m.retrying_messages = w.i64("retrying_messages");
+    m.next_retry_at = w.opt("next_retry_at");
     return m;
 }
 

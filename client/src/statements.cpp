@@ -38,10 +38,12 @@ Statements::Statements(const std::string& schema_name) : schema(schema_name), qs
     const std::string is_queue = "($1::text IS NULL OR id = " + queue_of + ")";
     // each row of a call or table as one JSON object
     auto rows = [&](const std::string& from) { return "SELECT pg_catalog.row_to_json(r)::text FROM " + from + " r"; };
-    const std::string msg_cols =
+    const std::string row_cols =
         "id, queue_id, payload::text AS payload, vt, enqueued_at, read_ct, dequeued_at, "
         "producer_worker_id, consumer_worker_id, dedup_key";
-    const std::string arch_cols = msg_cols + ", archived_at, dead_letter";
+    const std::string msg_cols = row_cols + ", retry_at, last_error";
+    // an archived message has no next attempt
+    const std::string arch_cols = row_cols + ", NULL::timestamptz AS retry_at, last_error, archived_at, dead_letter";
     const std::string payload_array =
         "ARRAY(SELECT t.e FROM pg_catalog.jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY t.n)";
     const std::string key_array =
@@ -64,6 +66,8 @@ Statements::Statements(const std::string& schema_name) : schema(schema_name), qs
     create_queue = "SELECT * FROM " + S + "create_queue($1::text, $2::int)";
     set_max_attempts = "SELECT * FROM " + S + "set_max_attempts($1::text, $2::int)";
     set_dedup_window = "SELECT * FROM " + S + "set_dedup_window($1::text, $2::int)";
+    set_retry_policy = "SELECT * FROM " + S +
+                       "set_retry_policy($1::text, $2::text, $3::float8, $4::float8, $5::float8)";
     get_queue = "SELECT * FROM " + S + "get_queue($1::text)";
     list_queues = "SELECT * FROM " + S + "list_queues()";
     delete_queue = "SELECT " + S + "delete_queue($1::text, $2::boolean)";
@@ -100,10 +104,11 @@ Statements::Statements(const std::string& schema_name) : schema(schema_name), qs
     delete_message = "SELECT " + S + "\"delete\"($1::bigint, $2::bigint, $3::int)";
     delete_batch = "SELECT r.id FROM " + S + "delete_batch($1::bigint[], $2::bigint, $3::int[]) AS r(id)";
     extend_visibility = "SELECT " + S + "extend_visibility($1::bigint, $2::int, $3::bigint, $4::int)";
-    release = "SELECT " + S + "\"release\"($1::bigint[], $2::bigint, $3::int[])";
+    release = "SELECT " + S + "\"release\"($1::bigint[], $2::bigint, $3::int[], $4::int, $5::text)";
+    // a worker that stops gives its messages back for another consumer at once
     release_worker_messages =
         "SELECT " + S + "\"release\"(COALESCE(pg_catalog.array_agg(m.id ORDER BY m.id), '{}'), $1::bigint, "
-        "COALESCE(pg_catalog.array_agg(m.read_ct ORDER BY m.id), '{}')) FROM " + S +
+        "COALESCE(pg_catalog.array_agg(m.read_ct ORDER BY m.id), '{}'), 0) FROM " + S +
         "worker_messages($1::bigint) m";
 
     register_worker = "SELECT * FROM " + S + "register_worker($1::text, $2::int, $3::text)";
@@ -166,6 +171,7 @@ Statements::Statements(const std::string& schema_name) : schema(schema_name), qs
                      "'queue_names', '[]'::json)::text FROM " + S + "create_topic($1::text) t";
     j.list_topics = rows(S + "list_topics()");
     j.publish = rows(S + "publish($1::text, $2::jsonb, $3::int, $4::bigint)");
+    j.set_retry_policy = rows(S + "set_retry_policy($1::text, $2::text, $3::float8, $4::float8, $5::float8)");
     j.get_queue = rows(S + "get_queue($1::text)");
     j.list_queues = rows(S + "list_queues()");
     j.dequeue = rows(S + "dequeue($1::text, $2::int, $3::int, $4::bigint)");

@@ -168,6 +168,31 @@ json sched-delete '"deleted":true'
 run sched-delete-missing 1 schedule delete "s_$Q"
 contains sched-delete-missing 'does not exist'
 
+# retries: a policy, a release with the error kept, the dead letter showing it
+R="${Q}_retry"
+run retry-create 0 queue create "$R" --max-attempts 1
+run retry-policy 0 --format json queue set-retry-policy "$R" exponential --delay 2 --max-delay 60 --jitter 0.5
+json retry-policy '"retry_backoff":"exponential"'
+json retry-policy '"retry_max_delay_seconds":60'
+run retry-policy-bad 1 queue set-retry-policy "$R" exponential --delay 10 --max-delay 5
+contains retry-policy-bad "must not be less than"
+run retry-policy-missing 1 queue set-retry-policy "nope_$R" fixed --delay 1
+run retry-enqueue 0 --format json message enqueue "$R" '{"r":1}'
+RID=$(grep -o '[0-9]*' <<<"$OUT")
+run retry-dequeue 0 --format json message dequeue "$R" --lock 60
+run retry-release 0 --format json message release "$RID" --delay 0 --error "it broke"
+json retry-release '"released":true'
+run retry-get 0 --format json message get "$RID"
+json retry-get '"last_error":"it broke"'
+json retry-get '"retry_at":"'
+run retry-release-bad 1 message release "$RID" --delay -1
+run retry-bury 0 --format json message dequeue "$R"
+run retry-dlq 0 --format json dlq list "$R"
+json retry-dlq '"last_error":"it broke"'
+run retry-metrics 0 --format json queue metrics "$R"
+json retry-metrics '"retrying_messages":0'
+run retry-delete 0 queue delete "$R"
+
 run purge 0 --format json queue purge "$Q"
 json purge '"purged":'
 run delete-q 0 --format json queue delete "$Q"

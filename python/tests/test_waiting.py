@@ -121,8 +121,10 @@ async def test_rows_of_a_cancelled_call_are_released(tasks_dsn: str) -> None:
             call.cancel()
             await slow
             # it leased the message for 300 s, but nobody took it: released at once
+            # (the lease itself may come after this point: wait for read_ct 1 too)
             for _ in range(100):
-                if (await admin.queue_metrics("tasks")).locked_messages == 0:
+                leased_once = (await admin.get_messages().get(msg_id)).read_ct == 1
+                if leased_once and (await admin.queue_metrics("tasks")).locked_messages == 0:
                     break
                 await asyncio.sleep(0.05)
             assert (await admin.queue_metrics("tasks")).locked_messages == 0

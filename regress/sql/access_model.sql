@@ -62,6 +62,7 @@ CREATE TEMP TABLE calls (fn text, call text);
 INSERT INTO calls VALUES
   ('create_queue',      $$SELECT pgqrs.create_queue('am_matrix_' || pg_catalog.md5(pg_catalog.random()::text))$$),
   ('set_max_attempts',  $$SELECT pgqrs.set_max_attempts('am_q1', 5)$$),
+  ('set_retry_policy',  $$SELECT pgqrs.set_retry_policy('am_q1', 'none')$$),
   ('get_queue',         $$SELECT pgqrs.get_queue('am_q1')$$),
   ('list_queues',       $$SELECT pgqrs.list_queues()$$),
   ('purge_archive',     $$SELECT pgqrs.purge_archive('am_q2')$$),
@@ -84,6 +85,7 @@ INSERT INTO calls VALUES
   ('delete_batch',      $$SELECT pgqrs.delete_batch(ARRAY[-1]::bigint[])$$),
   ('extend_visibility', $$SELECT pgqrs.extend_visibility(-1, 10)$$),
   ('release',           $$SELECT pgqrs.release(ARRAY[-1]::bigint[])$$),
+  ('release delayed',   $$SELECT pgqrs.release(ARRAY[-1]::bigint[], NULL, NULL, 5, 'failed')$$),
   ('register_worker',   $$SELECT pgqrs.register_worker('am-' || current_user, 1, 'am_q2')$$),
   ('list_workers',      $$SELECT pgqrs.list_workers()$$),
   ('worker_messages',   $$SELECT pgqrs.worker_messages(-1)$$),

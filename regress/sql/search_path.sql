@@ -25,6 +25,9 @@ CREATE AGGREGATE regress_evil.count(*) (SFUNC = int8inc, STYPE = int8, INITCOND 
 CREATE FUNCTION regress_evil.unnest(bigint[]) RETURNS SETOF bigint LANGUAGE sql
   AS 'SELECT 0::bigint';
 CREATE FUNCTION regress_evil.format_type(oid, integer) RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$;
+CREATE FUNCTION regress_evil.power(double precision, double precision) RETURNS double precision
+  LANGUAGE sql AS 'SELECT 0::float8';
+CREATE FUNCTION regress_evil.hashint8extended(bigint, bigint) RETURNS bigint LANGUAGE sql AS 'SELECT 0::bigint';
 INSERT INTO regress_evil.queues (id, queue_name, created_at, max_attempts)
   VALUES (1, 'sp_jobs', now(), 1);
 INSERT INTO regress_evil.topics (id, topic_name, created_at) VALUES (1, 'sp_topic', now());

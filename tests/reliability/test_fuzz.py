@@ -63,6 +63,8 @@ HOSTILE_STRINGS = [
 
 INT4_EDGES = [0, 1, -1, 2, 2147483647, -2147483648, 5, 10, 255, 256, 3600, 3601, 10000, 10001,
               65535, 65536, 86400, 86401, 1000000, 1000001, 31536000, 31536001, -86400]
+FLOAT8_EDGES = ["'NaN'", "'Infinity'", "'-Infinity'", "'-0'", "0", "0.5", "1", "-1", "1.5", "1e-300",
+                "1e300", "31536000", "31536001", "-31536000.5"]
 INT8_EDGES = [0, 1, -1, 9223372036854775807, -9223372036854775808, 2147483648, 4294967296]
 INTERVALS = ["0", "1 microsecond", "-1 microsecond", "1 second", "-1 second", "1 minute",
              "1 day -86401 seconds", "1 mon -30 days", "-1 mon 31 days", "178000000 years",
@@ -100,6 +102,9 @@ class Gen:
             return lit(r.choice(["UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata",
                                  "EST5EDT", "+05:30", "Mars/Base", "", "posixrules",
                                  "../../../etc/passwd"] + HOSTILE_STRINGS[:8])) + "::text"
+        if role == "backoff":
+            return lit(r.choice(["none", "fixed", "exponential", "Fixed", "", "linear"] +
+                                HOSTILE_STRINGS[:4])) + "::text"
         if role == "hostname":
             return lit(r.choice(["h", "host-1", "\u4e2d", "a" * 255, "a" * 256, ""] +
                                 HOSTILE_STRINGS)) + "::text"
@@ -142,6 +147,12 @@ class Gen:
 
     def boolean(self) -> str:
         return self.r.choice(["true", "false", "NULL::boolean"])
+
+    def float8(self) -> str:
+        r = self.r
+        if r.random() < 0.08:
+            return "NULL::float8"
+        return f"({r.choice(FLOAT8_EDGES)})::float8" if r.random() < 0.7 else f"({r.uniform(-10, 10)})::float8"
 
     def interval(self) -> str:
         r = self.r
@@ -216,7 +227,7 @@ class Gen:
 
     def value(self, typ: str, argname: str, fn: str) -> str:
         if typ == "text":
-            role = argname if argname in ("access", "hostname", "cron_expression", "time_zone") else ""
+            role = argname if argname in ("access", "hostname", "cron_expression", "time_zone", "backoff") else ""
             return self.text(role)
         if typ == "integer":
             return self.int4(argname if fn == "dequeue_wait" and argname == "wait_seconds" else "")
@@ -226,6 +237,8 @@ class Gen:
             return self.boolean()
         if typ == "interval":
             return self.interval()
+        if typ == "double precision":
+            return self.float8()
         if typ == "jsonb":
             return self.jsonb()
         if typ == "jsonb[]":

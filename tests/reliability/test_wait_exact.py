@@ -152,6 +152,15 @@ def test_release_wakes(cluster):
     assert lat < WAKE_BOUND, lat
 
 
+def test_release_with_no_delay_wakes_on_a_queue_with_a_retry_policy(cluster):
+    _sql(cluster, "SELECT pgqrs.create_queue('ev_release_now')")
+    _sql(cluster, "SELECT pgqrs.set_retry_policy('ev_release_now', 'fixed', 600)")
+    mid, _ = _leased_message(cluster, "ev_release_now", port=6)
+    lat = _event_latency(cluster, "ev_release_now",
+                         lambda: _sql(cluster, "SELECT pgqrs.release(%s, delay_seconds => 0)", ([mid],)))
+    assert lat < WAKE_BOUND, lat
+
+
 def test_shutdown_worker_wakes(cluster):
     _, wid = _leased_message(cluster, "ev_shutdown", port=2)
     lat = _event_latency(cluster, "ev_shutdown", lambda: _sql(cluster, "SELECT pgqrs.shutdown_worker(%s)", (wid,)))

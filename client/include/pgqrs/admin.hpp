@@ -39,6 +39,8 @@ public:
     QueueInfo set_max_attempts(const std::string& name, int max_attempts);
     // How long an archived message keeps its dedup key from being enqueued again (0: not at all).
     QueueInfo set_dedup_window(const std::string& name, int seconds);
+    // Sets how long a message of the queue whose attempt failed waits before the next one.
+    QueueInfo set_retry_policy(const std::string& name, const RetryPolicy& policy);
     bool delete_queue(const std::string& name, bool force = false);
     std::int64_t purge_queue(const std::string& name);
     std::int64_t purge_archive(const std::string& name, const std::optional<std::string>& older_than = std::nullopt);

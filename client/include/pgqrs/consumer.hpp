@@ -70,8 +70,12 @@ public:
     std::vector<std::int64_t> delete_batch(const std::vector<std::int64_t>& msg_ids);
     // Makes the lease end seconds from now; the new vt, or nullopt when not held.
     std::optional<std::string> extend_visibility(std::int64_t msg_id, int seconds);
-    // Ends leases now so the messages are visible again; returns the count.
-    std::int64_t release(const std::vector<std::int64_t>& msg_ids);
+    // Ends leases now; the messages are visible again after delay_seconds, or
+    // after the queue's retry policy when nullopt (at once for a queue without
+    // one). error is kept with them (last_error; the server keeps 4096 bytes).
+    // Returns the count.
+    std::int64_t release(const std::vector<std::int64_t>& msg_ids, std::optional<int> delay_seconds = std::nullopt,
+                         const std::optional<std::string>& error = std::nullopt);
     // The attempt (read_ct) this consumer got a message with, if it dequeued it and
     // still remembers it: an entry is dropped when the message is settled, and
     // once its lease ended long ago (twice the lease length after the dequeue or
@@ -83,7 +87,9 @@ public:
 
     // The consumer loop: dequeues batches (waiting up to options.wait for each),
     // calls handler for every message, archives it when the handler returns and
-    // releases it (for another attempt) when the handler throws. Returns when
+    // releases it for another attempt when the handler throws, after the
+    // queue's retry policy, with the exception's what() as its error text
+    // (dead-lettered once max_attempts were made). Returns when
     // stop() is called, options.stop becomes true, options.max_messages were
     // handled, or the worker is shut down (by shutdown(), close() or an admin);
     // messages leased but not yet handled are released first. A lost connection
@@ -106,9 +112,10 @@ private:
     };
     // The attempt of msg_id as a parameter (NULL when unknown).
     Value attempt_param(std::int64_t msg_id) const;
-    // Runs a batch statement ($1 ids, $2 worker, $3 attempts): the ids with a known
-    // attempt are fenced by it, the others (if any) by the worker id only, in one round trip.
-    std::vector<Result> batch_call(const std::string& sql, const std::vector<std::int64_t>& msg_ids);
+    // Runs a batch statement ($1 ids, $2 worker, $3 attempts, then extra): the ids with a
+    // known attempt are fenced by it, the others (if any) by the worker id only, in one round trip.
+    std::vector<Result> batch_call(const std::string& sql, const std::vector<std::int64_t>& msg_ids,
+                                   const Params& extra = {});
     // Remembers the attempts of freshly leased messages (leased for lease_seconds).
     std::vector<QueueMessage> remember(const Result& r, int lease_seconds);
     // Forgets the attempts of messages that are done.
@@ -116,8 +123,12 @@ private:
     // Drops the entries of leases that ended long ago (at most once a second) and
     // the oldest ones beyond the cap.
     void sweep();
-    // Releases messages, ignoring errors (the leases end by themselves anyway).
+    // Releases messages, visible again at once (they were not tried), ignoring
+    // errors (the leases end by themselves anyway).
     std::size_t release_quietly(const std::vector<std::int64_t>& msg_ids);
+    // Releases a message the handler failed on (error: what it threw) after the
+    // queue's retry policy, ignoring errors.
+    void release_failed(const QueueMessage& m, std::exception_ptr error);
 
     std::unordered_map<std::int64_t, Lease> attempts_;
     std::chrono::steady_clock::time_point last_sweep_{};

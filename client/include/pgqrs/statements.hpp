@@ -24,7 +24,7 @@ std::string seconds_interval(double seconds);
 // timestamps are ISO 8601 whatever the server's DateStyle, payloads are objects.
 struct JsonStatements {
     // Queues
-    std::string create_queue, set_max_attempts, set_dedup_window, get_queue, list_queues;
+    std::string create_queue, set_max_attempts, set_dedup_window, set_retry_policy, get_queue, list_queues;
     // Dedup keys and topics
     std::string enqueue_dedup, enqueue_batch_dedup, create_topic, list_topics, publish;
     // Consuming (extend_visibility: the new vt as a JSON string, null when not held)
@@ -61,7 +61,8 @@ struct Statements {
     std::string create_schema, create_extension, drop_extension, drop_schema;
     std::string extension_info, verify, version, grant_access;
     // Queues
-    std::string create_queue, set_max_attempts, set_dedup_window, get_queue, list_queues, delete_queue;
+    // set_retry_policy: $1 queue, $2 backoff, $3 delay, $4 cap (seconds, NULL for the default), $5 jitter
+    std::string create_queue, set_max_attempts, set_dedup_window, set_retry_policy, get_queue, list_queues, delete_queue;
     std::string purge_queue, purge_archive;
     // Producing (enqueue_dedup, enqueue_batch_dedup: rows of msg_id, inserted;
     // enqueue_batch_dedup's $3 is a JSON array of keys, strings or null)
@@ -70,6 +71,7 @@ struct Statements {
     std::string create_topic, delete_topic, list_topics, subscribe, unsubscribe, publish;
     // Consuming
     std::string dequeue, dequeue_default_lock, dequeue_wait, dequeue_wait_default_lock, archive, archive_batch, delete_message, delete_batch;
+    // release: $1 ids, $2 worker, $3 attempts, $4 delay seconds (NULL: the queue's retry policy), $5 error text
     std::string extend_visibility, release, release_worker_messages;
     // Workers
     std::string register_worker, get_worker, list_workers, heartbeat, suspend_worker;

@@ -16,6 +16,11 @@ struct QueueInfo {
     std::string created_at;
     int max_attempts = 0;
     int dedup_window_seconds = 0;  // archived messages hold their dedup key this long
+    // The retry policy (see RetryPolicy): none, fixed or exponential.
+    std::string retry_backoff = "none";
+    double retry_delay_seconds = 0;
+    double retry_max_delay_seconds = 0;
+    double retry_jitter = 0;
 };
 
 // A row of the schedules table: payload is enqueued to queue_name at each time
@@ -39,6 +44,17 @@ struct ScheduleInfo {
     std::string created_at;
 };
 
+// How long a message whose attempt failed waits before the next one
+// (Admin::set_retry_policy): "none", "fixed" (delay_seconds each time) or
+// "exponential" (delay_seconds doubled per attempt after the first, capped at
+// max_delay_seconds); jitter in [0, 1] shortens each delay by up to that fraction.
+struct RetryPolicy {
+    std::string backoff = "none";
+    std::optional<double> delay_seconds;      // required unless none
+    std::optional<double> max_delay_seconds;  // default: delay_seconds (fixed), 365 days (exponential)
+    double jitter = 0;
+};
+
 // A row of the messages table (a message waiting, delayed or leased).
 struct QueueMessage {
     std::int64_t id = 0;
@@ -51,6 +67,8 @@ struct QueueMessage {
     std::optional<std::int64_t> producer_worker_id;
     std::optional<std::int64_t> consumer_worker_id;
     std::optional<std::string> dedup_key;
+    std::optional<std::string> retry_at;    // the next attempt, after a lease ended unfinished (none when archived)
+    std::optional<std::string> last_error;  // the error text of the last failed attempt
 };
 
 // What an enqueue with a dedup key did: the id of the new message (inserted),
@@ -102,6 +120,8 @@ struct QueueMetrics {
     std::int64_t dead_messages = 0;
     std::optional<std::string> oldest_pending_at;
     std::optional<std::string> newest_enqueued_at;
+    std::int64_t retrying_messages = 0;       // waiting for their next attempt
+    std::optional<std::string> next_retry_at;  // the first of those
 };
 
 // Counts over all queues and workers.

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from ._client import Client, as_bool, as_int
 from ._connection import Rows
-from ._params import decode_json, encode_payload, id_array, integer, interval, text
+from ._params import decode_json, encode_payload, id_array, integer, interval, seconds, text
 from ._registrations import pending, settle
 from .config import DEFAULT_MAX_ATTEMPTS, UNSET, Config, Unset
 from .errors import InvalidInputError, NotInstalledError, PgqrsError
@@ -179,6 +179,28 @@ class Admin(Client):
     async def unsubscribe(self, topic: str, queue: str) -> bool:
         """Ends a subscription; False when there was none."""
         return as_bool(await self._scalar(self._sql.unsubscribe, [text(topic, "topic"), text(queue, "queue")]))
+
+    async def set_retry_policy(
+        self,
+        name: str,
+        backoff: str,
+        delay_seconds: float | None = None,
+        max_delay_seconds: float | None = None,
+        jitter: float = 0.0,
+    ) -> QueueInfo:
+        """Sets how long a message of the queue whose attempt failed waits before
+        the next one: backoff ``"none"``, ``"fixed"`` (delay_seconds each time) or
+        ``"exponential"`` (delay_seconds doubled per attempt after the first,
+        capped at max_delay_seconds, default 365 days); jitter (0 to 1) shortens
+        each delay by up to that fraction. Raises InvalidInputError for negative
+        delays, a cap below the delay or jitter outside [0, 1]."""
+        delay = None if delay_seconds is None else seconds(delay_seconds, "delay_seconds")
+        cap = None if max_delay_seconds is None else seconds(max_delay_seconds, "max_delay_seconds")
+        return await self._one(
+            QueueInfo,
+            self._sql.json.set_retry_policy,
+            [text(name, "name"), text(backoff, "backoff"), delay, cap, seconds(jitter, "jitter")],
+        )
 
     # -- dead letters -------------------------------------------------------
 

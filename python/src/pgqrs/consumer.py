@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import math
 import time
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 
 from ._client import Client, as_bool, as_int, objects_of
 from ._connection import Rows
-from ._params import id_array, integer, optional_int_array, optional_integer
+from ._params import id_array, integer, optional_int_array, optional_integer, positive
 from ._worker import WorkerClient, log
 from .config import UNSET, Config, Unset
 from .errors import ClosedError, InvalidInputError, PgqrsError, QueryCanceledError, WorkerError
-from .types import QueueMessage
+from .types import QueueMessage, RunStats
 
 # how many leases (message id -> attempt) a consumer remembers for fencing
 _MAX_TRACKED_LEASES = 100_000
 # the lease length of the server's dequeue when none is given
 _SERVER_DEFAULT_LOCK_SECONDS = 5
+# the server keeps this many bytes of an error text
+_MAX_ERROR_BYTES = 4096
 
 
 class Consumer(WorkerClient):
@@ -203,7 +206,7 @@ class Consumer(WorkerClient):
 
         async def release() -> None:
             try:
-                await self.release(ids)
+                await self.release(ids, delay_seconds=0)  # not tried: back at once
             except (PgqrsError, asyncio.CancelledError) as exc:
                 log.debug("pgqrs: releasing messages %s failed: %s", ids, exc)
 
@@ -262,10 +265,69 @@ class Consumer(WorkerClient):
             self._attempts[int(msg_id)] = (known[0], time.monotonic() + 2 * max(int(secs), 1))
         return vt
 
-    async def release(self, message_ids: Iterable[int]) -> int:
-        """Ends the leases now so the messages are visible again; returns the count."""
-        results = await self._fenced_batch(self._sql.release, message_ids)
+    async def release(
+        self, message_ids: Iterable[int], delay_seconds: int | None = None, error: str | None = None
+    ) -> int:
+        """Ends the leases now; the messages are visible again after delay_seconds,
+        or, when None, after the queue's retry policy (at once for a queue without
+        one). error is kept with them as ``last_error`` (the server keeps 4096
+        bytes). Returns the count."""
+        delay = optional_integer(delay_seconds, "delay_seconds")
+        if error is not None and not isinstance(error, str):
+            raise InvalidInputError(f"error must be a str, not {type(error).__name__}")
+        results = await self._fenced_batch(self._sql.release, message_ids, [delay, error])
         return sum(as_int(value) for values in results for value in values)
+
+    async def run(
+        self,
+        handler: Callable[[QueueMessage], Awaitable[object] | object],
+        *,
+        batch_size: int = 1,
+        lock_seconds: int | None = None,
+        wait: float | timedelta = 10,
+        max_messages: int | None = None,
+    ) -> RunStats:
+        """The consumer loop: calls handler (a function or a coroutine function)
+        for each message as :meth:`messages` yields them, archives the message
+        when the handler returns, and when it raises releases it for another
+        attempt after the queue's retry policy, keeping ``"<Type>: <message>"``
+        of the exception as its ``last_error`` (cut to 4096 bytes); once
+        ``max_attempts`` were made the next dequeue dead-letters it, error
+        included. Returns after max_messages messages (when given), or when the
+        consumer is closed or its worker stopped; messages of the batch not yet
+        handled are released at once. Cancellation propagates: the message being
+        handled is released at once, without counting as an attempt failed."""
+        limit = None if max_messages is None else positive(max_messages, "max_messages")
+        handled = archived = failed = 0
+        stream = self.messages(batch_size, lock_seconds, wait)
+        try:
+            async for message in stream:
+                try:
+                    result = handler(message)
+                    if inspect.isawaitable(result):
+                        await result
+                except Exception as exc:  # noqa: BLE001 - any failure of the handler is a failed attempt
+                    failed += 1
+                    await self._release_failed(message, exc)
+                except BaseException:
+                    self._release_later([message.id])
+                    raise
+                else:
+                    handled += 1
+                    if await self.archive(message.id):
+                        archived += 1
+                if limit is not None and handled + failed >= limit:
+                    break
+        finally:
+            await stream.aclose()
+        return RunStats(handled=handled, archived=archived, failed=failed)
+
+    async def _release_failed(self, message: QueueMessage, exc: Exception) -> None:
+        """Releases a message its handler raised for, after the retry policy, with the error."""
+        try:
+            await self.release([message.id], error=_error_text(exc))
+        except PgqrsError as failure:  # the lease ends by itself; the policy applies then
+            log.warning("pgqrs: releasing message %s failed: %s", message.id, failure)
 
     def attempt_of(self, message_id: int) -> int | None:
         """The attempt (read_ct) this consumer leased the message with, while it
@@ -287,9 +349,12 @@ class Consumer(WorkerClient):
         done = {as_int(v) for values in results for v in values}
         return [i in done for i in ids]
 
-    async def _fenced_batch(self, sql: str, message_ids: Iterable[int]) -> list[list[str | None]]:
-        """Runs a batch statement ($1 ids, $2 worker, $3 attempts): ids this consumer
-        leased go with their attempt, the others with the worker id only (pipelined)."""
+    async def _fenced_batch(
+        self, sql: str, message_ids: Iterable[int], extra: list[str | None] | None = None
+    ) -> list[list[str | None]]:
+        """Runs a batch statement ($1 ids, $2 worker, $3 attempts, then extra): ids this
+        consumer leased go with their attempt, the others with the worker id only (pipelined)."""
+        more = extra or []
         ids = [int(integer(i, "message_ids")) for i in _as_list(message_ids)]
         if not ids:
             return []
@@ -299,9 +364,9 @@ class Consumer(WorkerClient):
         calls = []
         if known:
             attempts = optional_int_array([self._attempts[i][0] for i in known])
-            calls.append(self._scalars(sql, [id_array(known, "message_ids"), worker_id, attempts]))
+            calls.append(self._scalars(sql, [id_array(known, "message_ids"), worker_id, attempts, *more]))
         if unknown:
-            calls.append(self._scalars(sql, [id_array(unknown, "message_ids"), worker_id, None]))
+            calls.append(self._scalars(sql, [id_array(unknown, "message_ids"), worker_id, None, *more]))
         results = await asyncio.gather(*calls)
         for i in ids:
             self._attempts.pop(i, None)
@@ -321,6 +386,16 @@ def _wait_seconds(wait: object) -> int:
     if wait < 0 or math.isinf(wait):
         raise InvalidInputError(f"wait must be between 0 and 3600 seconds, not {wait}")
     return math.ceil(wait)
+
+
+def _error_text(exc: BaseException) -> str:
+    """The error text kept with a failed message: type and message, at most
+    _MAX_ERROR_BYTES of UTF-8, without NUL characters (PostgreSQL text has none)."""
+    text = f"{type(exc).__name__}: {exc}".replace("\x00", "")
+    data = text.encode("utf-8", "replace")
+    if len(data) <= _MAX_ERROR_BYTES:
+        return data.decode("utf-8")
+    return data[:_MAX_ERROR_BYTES].decode("utf-8", "ignore")
 
 
 def _as_list(values: Iterable[int]) -> list[int]:

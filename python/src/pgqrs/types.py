@@ -59,6 +59,10 @@ class QueueInfo:
     created_at: datetime
     max_attempts: int = 5
     dedup_window_seconds: int = 0
+    retry_backoff: str = "none"
+    retry_delay_seconds: float = 0.0
+    retry_max_delay_seconds: float = 0.0
+    retry_jitter: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -89,7 +93,9 @@ class ScheduleInfo:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class QueueMessage:
-    """A message (a row of ``messages``); ``read_ct`` is the delivery attempt."""
+    """A message (a row of ``messages``); ``read_ct`` is the delivery attempt.
+    ``retry_at``: its next attempt, after a lease ended unfinished; ``last_error``:
+    the error text of the last failed attempt."""
 
     id: int
     queue_id: int
@@ -101,6 +107,8 @@ class QueueMessage:
     producer_worker_id: int | None
     consumer_worker_id: int | None
     dedup_key: str | None = None
+    retry_at: datetime | None = None
+    last_error: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -119,6 +127,7 @@ class ArchivedMessage:
     archived_at: datetime
     dead_letter: bool
     dedup_key: str | None = None
+    last_error: str | None = None
 
     @property
     def original_msg_id(self) -> int:
@@ -153,6 +162,19 @@ class QueueMetrics:
     dead_messages: int
     oldest_pending_at: datetime | None
     newest_enqueued_at: datetime | None
+    retrying_messages: int = 0
+    next_retry_at: datetime | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RunStats:
+    """What :meth:`Consumer.run` did: messages handled (the handler returned), of
+    those archived (the others had lost their lease), and failed (the handler
+    raised: released for another attempt)."""
+
+    handled: int
+    archived: int
+    failed: int
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -253,6 +275,7 @@ __all__ = [
     "QueueMessage",
     "QueueMetrics",
     "ScheduleInfo",
+    "RunStats",
     "SystemStats",
     "TopicInfo",
     "WorkerHealth",

@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-__all__ = ['MessageId', 'WorkerStatus', 'QueueInfo', 'QueueMessage', 'ArchivedMessage', 'WorkerInfo', 'QueueMetrics', 'SystemStats', 'WorkerStats', 'WorkerHealth', 'Enqueued', 'TopicInfo', 'Published', 'ClaimFrontier', 'ScheduleInfo']
+__all__ = ['MessageId', 'WorkerStatus', 'QueueInfo', 'QueueMessage', 'ArchivedMessage', 'WorkerInfo', 'QueueMetrics', 'SystemStats', 'WorkerStats', 'WorkerHealth', 'Enqueued', 'TopicInfo', 'Published', 'ClaimFrontier', 'ScheduleInfo', 'RunStats']
 
 class WorkerStatus(enum.StrEnum):
     Ready = "ready"
@@ -23,6 +23,10 @@ class QueueInfo:
     created_at: datetime
     max_attempts: int = 5
     dedup_window_seconds: int = 0
+    retry_backoff: str = "none"
+    retry_delay_seconds: float = 0.0
+    retry_max_delay_seconds: float = 0.0
+    retry_jitter: float = 0.0
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ScheduleInfo:
@@ -55,6 +59,8 @@ class QueueMessage:
     producer_worker_id: int | None
     consumer_worker_id: int | None
     dedup_key: str | None = None
+    retry_at: datetime | None = None
+    last_error: str | None = None
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ArchivedMessage:
@@ -70,6 +76,7 @@ class ArchivedMessage:
     archived_at: datetime
     dead_letter: bool
     dedup_key: str | None = None
+    last_error: str | None = None
     @property
     def original_msg_id(self) -> int: ...
 
@@ -95,6 +102,14 @@ class QueueMetrics:
     dead_messages: int
     oldest_pending_at: datetime | None
     newest_enqueued_at: datetime | None
+    retrying_messages: int = 0
+    next_retry_at: datetime | None = None
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RunStats:
+    handled: int
+    archived: int
+    failed: int
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class SystemStats:
