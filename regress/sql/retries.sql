@@ -1,7 +1,9 @@
 -- Retries with backoff: set_retry_policy, release with a delay or the policy,
 -- an expired lease deferred by the policy, retry_at, last_error, metrics.
 \set SHOW_CONTEXT never
-SELECT setval(pg_get_serial_sequence('pgqrs.messages', 'id'), 5000) AS first_id_after;
+-- the UPDATEs below stand in for time passing; changes made outside pgqrs
+-- are followed by reset_claim_frontier() (docs/claim-frontier.md)
+SELECT setval(pg_get_serial_sequence('pgqrs.messages', 'id'), 1000000) AS first_id_after;
 CREATE FUNCTION pg_temp.state() RETURNS text LANGUAGE sql AS $$
   SELECT md5(concat_ws('|',
     (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM pgqrs.queues t),
@@ -69,6 +71,7 @@ SELECT count(*) FROM pgqrs.enqueue_batch('rt_q', ARRAY['{"n":1}','{"n":2}','{"n"
 SELECT clock_timestamp() - interval '0.5 seconds' AS lease_end \gset
 UPDATE pgqrs.messages SET read_ct = (payload->>'n')::int, dequeued_at = :'lease_end', vt = :'lease_end'
  WHERE queue_id = :rq;
+SELECT pgqrs.reset_claim_frontier() AS frontier_reset \gset
 SELECT count(*) AS delivered FROM pgqrs.dequeue('rt_q', 10);
 SELECT payload->>'n' AS attempt, extract(epoch FROM retry_at - :'lease_end') AS delay_seconds,
        retry_at = vt AS visible_at_retry, read_ct
@@ -80,12 +83,14 @@ SELECT total_messages, pending_messages, locked_messages, retrying_messages,
 SELECT count(*) FROM pgqrs.set_retry_policy('rt_q', 'fixed', 25.5, 75);
 UPDATE pgqrs.messages SET vt = :'lease_end', retry_at = NULL
  WHERE queue_id = :rq;
+SELECT pgqrs.reset_claim_frontier() AS frontier_reset \gset
 SELECT count(*) AS delivered FROM pgqrs.dequeue('rt_q', 10);
 SELECT payload->>'n' AS attempt, extract(epoch FROM retry_at - :'lease_end') AS delay_seconds
   FROM pgqrs.messages WHERE queue_id = :rq ORDER BY id;
 -- the retry time passed while nobody claimed the message: delivered at once
 UPDATE pgqrs.messages SET vt = now() - interval '1 hour', retry_at = NULL
  WHERE queue_id = :rq;
+SELECT pgqrs.reset_claim_frontier() AS frontier_reset \gset
 SELECT count(*) AS delivered FROM pgqrs.dequeue('rt_q', 10, 60);
 SELECT count(*) AS leased_now FROM pgqrs.messages WHERE queue_id = :rq AND retry_at IS NULL AND vt > now();
 SELECT pgqrs.purge_queue('rt_q');
@@ -96,6 +101,7 @@ SELECT count(*) FROM pgqrs.set_retry_policy('rt_q', 'fixed', 100, NULL, 0.5);
 SELECT count(*) FROM pgqrs.enqueue_batch('rt_q', ARRAY(SELECT '{}'::jsonb FROM generate_series(1, 500)));
 UPDATE pgqrs.messages SET read_ct = 1, dequeued_at = :'lease_end', vt = :'lease_end'
  WHERE queue_id = :rq;
+SELECT pgqrs.reset_claim_frontier() AS frontier_reset \gset
 SELECT count(*) AS delivered FROM pgqrs.dequeue('rt_q', 1000);
 SELECT min(d) >= 50 AS at_least_half, max(d) <= 100 AS at_most_all,
        min(d) < 55 AND max(d) > 95 AS spread, count(DISTINCT d) > 400 AS distinct_delays
@@ -104,6 +110,7 @@ SELECT min(d) >= 50 AS at_least_half, max(d) <= 100 AS at_most_all,
 SELECT count(*) FROM pgqrs.set_retry_policy('rt_q', 'exponential', 10, 30, 1);
 UPDATE pgqrs.messages SET read_ct = 3, vt = :'lease_end', retry_at = NULL
  WHERE queue_id = :rq;
+SELECT pgqrs.reset_claim_frontier() AS frontier_reset \gset
 SELECT count(*) >= 0 AS claimed FROM pgqrs.dequeue('rt_q', 1000, 60);
 SELECT max(extract(epoch FROM retry_at - :'lease_end')) <= 30 AS within_cap,
        count(*) FILTER (WHERE retry_at IS NOT NULL) > 400 AS most_deferred
@@ -148,6 +155,7 @@ SELECT count(*) AS delivered FROM pgqrs.dequeue('rt_q', 1, 300);
 
 -- the error text is kept to 4096 bytes, cut at a character boundary
 UPDATE pgqrs.messages SET vt = now() - interval '1 s' WHERE id = :r1;
+SELECT pgqrs.reset_claim_frontier() AS frontier_reset \gset
 SELECT read_ct FROM pgqrs.dequeue('rt_q', 1, 300);
 SELECT pgqrs.release(ARRAY[:r1]::bigint[], NULL, NULL, 0, repeat('é', 3000)) AS released;
 SELECT octet_length(last_error) AS bytes, length(last_error) AS characters
