@@ -3,12 +3,10 @@
 extern "C" {
 #include "access/transam.h"
 #include "access/xact.h"
-#include "nodes/parsenodes.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
-#include "tcop/utility.h"
 #include "utils/snapmgr.h"
 }
 
@@ -51,7 +49,6 @@ constexpr int32 removed = -2;
 FrontierState *state = nullptr;
 shmem_request_hook_type prev_shmem_request_hook = nullptr;
 shmem_startup_hook_type prev_shmem_startup_hook = nullptr;
-ProcessUtility_hook_type prev_process_utility = nullptr;
 
 // What this transaction makes claimable, per queue and subtransaction; plain
 // static data, read by the callbacks. DT_NOEND: nothing.
@@ -355,29 +352,6 @@ void on_subtransaction_end(SubXactEvent event, SubTransactionId subxact, SubTran
     }
 }
 
-// A prepared transaction may have changed messages of any queue of this
-// database; the session that finishes it does not know which.
-void process_utility(PlannedStmt *pstmt, const char *query, bool read_only_tree,
-                     ProcessUtilityContext context, ParamListInfo params,
-                     QueryEnvironment *query_env, DestReceiver *dest, QueryCompletion *qc)
-{
-    Node *parsetree = pstmt->utilityStmt;
-    bool finishes_prepared = false;
-    if (IsA(parsetree, TransactionStmt)) {
-        TransactionStmtKind kind = castNode(TransactionStmt, parsetree)->kind;
-        finishes_prepared =
-            kind == TRANS_STMT_COMMIT_PREPARED || kind == TRANS_STMT_ROLLBACK_PREPARED;
-    }
-    if (prev_process_utility != nullptr)
-        prev_process_utility(pstmt, query, read_only_tree, context, params, query_env, dest, qc);
-    else
-        standard_ProcessUtility(pstmt, query, read_only_tree, context, params, query_env, dest,
-                                qc);
-    // the prepared transaction is finished and its effects visible by now
-    if (finishes_prepared && state != nullptr)
-        lower_database();
-}
-
 }  // namespace
 
 void frontier_init()
@@ -388,10 +362,14 @@ void frontier_init()
     shmem_request_hook = request_shmem;
     prev_shmem_startup_hook = shmem_startup_hook;
     shmem_startup_hook = startup_shmem;
-    prev_process_utility = ProcessUtility_hook;
-    ProcessUtility_hook = process_utility;
     RegisterXactCallback(on_transaction_end, nullptr);
     RegisterSubXactCallback(on_subtransaction_end, nullptr);
+}
+
+void frontier_prepared_finished()
+{
+    if (state != nullptr)
+        lower_database();
 }
 
 bool frontier_active()

@@ -37,6 +37,10 @@ void frontier_init();
 // True when this server has the frontier's shared memory (pgqrs preloaded).
 bool frontier_active();
 
+// A prepared transaction of this database was committed or rolled back: it may
+// have changed messages of any queue, so every queue of the database restarts.
+void frontier_prepared_finished();
+
 // What a claim read before its statement took its snapshot.
 struct ClaimStart {
     int64 queue_id;      // the queue F was read for; 0: none (scan from the start, never raise)

@@ -1,10 +1,9 @@
-// The shared library: module magic, the settings of pgqrs, and the shared
-// memory of waiting consumers and of the claim frontier when the library is preloaded.
+// The shared library: module magic, the settings of pgqrs, and, when the
+// library is preloaded, the shared memory of waiting consumers and of the claim
+// frontier, the hook for finished prepared transactions and the schedule launcher.
 #include "args.hpp"
 #include "frontier.hpp"
-// memory of waiting consumers and the schedule launcher when the library is
-// preloaded.
-#include "args.hpp"
+#include "prepared.hpp"
 #include "schedule_worker.hpp"
 #include "wake.hpp"
 
@@ -53,5 +52,6 @@ void _PG_init(void)
     MarkGUCPrefixReserved("pgqrs");
     pgqrs::wake_init();
     pgqrs::frontier_init();
+    pgqrs::prepared_init();
 }
 }

@@ -2,13 +2,11 @@
 
 extern "C" {
 #include "access/xact.h"
-#include "nodes/parsenodes.h"
 #include "port/atomics.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
-#include "tcop/utility.h"
 }
 
 namespace pgqrs {
@@ -37,7 +35,6 @@ struct WakeState {
 WakeState *state = nullptr;
 shmem_request_hook_type prev_shmem_request_hook = nullptr;
 shmem_startup_hook_type prev_shmem_startup_hook = nullptr;
-ProcessUtility_hook_type prev_process_utility = nullptr;
 
 // Wake-ups this transaction owes, per queue of this database; plain static data.
 constexpr int max_pending = 32;
@@ -178,29 +175,6 @@ void on_transaction_end(XactEvent event, void *)
     }
 }
 
-// A prepared transaction may have enqueued (or, rolled back, leased) messages
-// of any queue of this database; which ones is not known in the session that
-// finishes it, so every waiter of the database looks again.
-void process_utility(PlannedStmt *pstmt, const char *query, bool read_only_tree,
-                     ProcessUtilityContext context, ParamListInfo params,
-                     QueryEnvironment *query_env, DestReceiver *dest, QueryCompletion *qc)
-{
-    Node *parsetree = pstmt->utilityStmt;
-    bool finishes_prepared = false;
-    if (IsA(parsetree, TransactionStmt)) {
-        TransactionStmtKind kind = castNode(TransactionStmt, parsetree)->kind;
-        finishes_prepared =
-            kind == TRANS_STMT_COMMIT_PREPARED || kind == TRANS_STMT_ROLLBACK_PREPARED;
-    }
-    if (prev_process_utility != nullptr)
-        prev_process_utility(pstmt, query, read_only_tree, context, params, query_env, dest, qc);
-    else
-        standard_ProcessUtility(pstmt, query, read_only_tree, context, params, query_env, dest,
-                                qc);
-    // the prepared transaction is finished and its effects visible by now
-    if (finishes_prepared && state != nullptr)
-        wake_waiters(MyDatabaseId, 0, wake_everyone);
-}
 
 // A backend terminated while it waits leaves by proc_exit, past any
 // PG_FINALLY: its slot is cleared then too, and a wake-up it had not used
@@ -221,9 +195,13 @@ void wake_init()
     shmem_request_hook = request_shmem;
     prev_shmem_startup_hook = shmem_startup_hook;
     shmem_startup_hook = startup_shmem;
-    prev_process_utility = ProcessUtility_hook;
-    ProcessUtility_hook = process_utility;
     RegisterXactCallback(on_transaction_end, nullptr);
+}
+
+void wake_prepared_finished()
+{
+    if (state != nullptr)
+        wake_waiters(MyDatabaseId, 0, wake_everyone);
 }
 
 bool wake_available()

@@ -22,6 +22,10 @@ void wake_init();
 // True when this server has the shared slots (pgqrs was preloaded).
 bool wake_available();
 
+// A prepared transaction of this database was committed or rolled back: every
+// waiter of the database looks again (which queues it changed is not known here).
+void wake_prepared_finished();
+
 // This transaction made `count` messages of queue_id (of this database)
 // visible, or wake_everyone: wake that many waiters once it commits.
 void wake_after_commit(int64 queue_id, int count);

@@ -205,6 +205,25 @@ def test_commit_prepared_wakes(cluster):
     assert lat < WAKE_BOUND, lat
 
 
+def test_commit_prepared_wakes_after_the_frontier_passed_its_message(cluster):
+    """The waiter's rechecks raise the claim frontier past the prepared message;
+    COMMIT PREPARED must lower it before the waiter looks again."""
+    _sql(cluster, "SELECT pgqrs.create_queue('ev_prepared_late')")
+    w = _start(cluster, "ev_prepared_late", "ev_prepared_late")
+    with cluster.connect() as c:
+        c.execute("BEGIN")
+        c.execute("SELECT pgqrs.enqueue('ev_prepared_late', '{}')")
+        c.execute("PREPARE TRANSACTION 'ev_prepared_late'")
+    time.sleep(2.5)  # two rechecks of the waiter: empty claims past the message's place
+    t0 = time.monotonic()
+    _sql(cluster, "COMMIT PREPARED 'ev_prepared_late'")
+    w.join(5)
+    w.close()
+    assert w.got, f"the waiter got nothing ({w.error})"
+    lat = round(w.got[0][1] - t0, 3)
+    assert lat < WAKE_BOUND, lat
+
+
 def test_publish_wakes_each_subscribed_queue(cluster):
     _sql(cluster, "SELECT pgqrs.create_queue(q) FROM unnest(ARRAY['ev_pub_a', 'ev_pub_b']) q")
     _sql(cluster, "SELECT pgqrs.create_topic('ev_pub')")
