@@ -111,9 +111,11 @@ QueueMetrics metrics_row(const Row& w) {
     m.held_messages = w.i64("held_messages");
     m.groups = w.i64("groups");
     // a JSON object of counts keyed by the priority's digits ({"0": 12, "9": 3})
-    if (auto counts = w.opt("pending_by_priority"))
-        for (const auto& [priority, n] : nlohmann::json::parse(*counts).items())
-            m.pending_by_priority[std::stoi(priority)] = n.get<std::int64_t>();
+    if (auto text = w.opt("pending_by_priority")) {
+        const nlohmann::json counts = nlohmann::json::parse(*text);
+        for (auto it = counts.begin(); it != counts.end(); ++it)
+            m.pending_by_priority[std::stoi(it.key())] = it.value().get<std::int64_t>();
+    }
     return m;
 }
 
