@@ -87,6 +87,15 @@ TEST_F(PrioritiesTest, SetPriorityChangesTheDeliveryOrder) {
     EXPECT_TRUE(p.set_priority(second, 1));
     EXPECT_EQ(drain(c), (std::vector<std::int64_t>{second, first}));
     EXPECT_FALSE(p.set_priority(first, 5));  // archived
+    // the same from an Admin, for a message delayed or waiting behind its group's head
+    const std::int64_t delayed = p.enqueue("{}", 3600);
+    p.enqueue("{}", 0, 0, "g");
+    const std::int64_t held = p.enqueue("{}", 0, 0, "g");
+    EXPECT_TRUE(admin.set_priority(delayed, 2));
+    EXPECT_TRUE(admin.set_priority(held, 3));
+    EXPECT_EQ(admin.get_messages().get(delayed)->priority, 2);
+    EXPECT_EQ(admin.get_messages().get(held)->priority, 3);
+    EXPECT_THROW(admin.set_priority(held, -1), InvalidInputError);
 }
 
 TEST_F(PrioritiesTest, PrioritiesOutOfRangeAreRefusedAndChangeNothing) {
