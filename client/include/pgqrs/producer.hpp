@@ -15,10 +15,11 @@ public:
     // Registers as worker (hostname, port) of queue on first use.
     Producer(std::string dsn, std::string queue, std::string hostname, int port, Options options = {});
 
-    // The delivery order: a priority from 0 to 9, higher delivered first and FIFO
-    // within one; a group key (1 - 256 bytes): the messages of one group are
-    // delivered one at a time, in enqueue order. Out of range: InvalidInputError.
-
+    // The delivery order (docs/semantics.md): a priority from 0 to 9, higher
+    // delivered first and FIFO within one; a group key (1 - 256 bytes): the
+    // messages of one group are delivered one at a time, in enqueue order.
+    // Out of range: InvalidInputError.
+    //
     // Adds one message (a JSON object as text), visible after delay_seconds; returns its id.
     std::int64_t enqueue(const std::string& payload, int delay_seconds = 0, int priority = 0,
                          const std::optional<std::string>& group_key = std::nullopt);
