@@ -36,7 +36,12 @@ void add_message_commands(CLI::App& app, Context& ctx) {
     static int delay = 0, batch = 1;
     static std::optional<int> lock;
     static std::int64_t id = 0;
-    static std::optional<std::string> count_queue, dedup_key;
+    static std::optional<std::string> count_queue, dedup_key, group_key;
+    static int priority = 0;
+    // the priority and group key of the enqueue commands: the plain statements when unused
+    auto ordered = [] { return priority != 0 || group_key.has_value(); };
+    const char* priority_help = "0 - 9: higher is delivered first";
+    const char* group_help = "messages of one group are delivered one at a time, in enqueue order";
 
     auto* enq = msg->add_subcommand("enqueue", "add a message (a JSON object)");
     enq->add_option("queue", queue, "queue name")->required();
@@ -44,15 +49,22 @@ void add_message_commands(CLI::App& app, Context& ctx) {
     enq->add_option("--delay", delay, "seconds before the message is visible")->capture_default_str();
     enq->add_option("--dedup-key", dedup_key,
                     "insert nothing while a message of the queue holds this key; prints whether it inserted");
-    enq->callback([&ctx] {
+    enq->add_option("--priority", priority, priority_help)->capture_default_str();
+    enq->add_option("--group-key", group_key, group_help);
+    enq->callback([&ctx, ordered] {
         auto& c = *ctx.admin().client();
+        const std::string d = std::to_string(delay), p = std::to_string(priority);
         if (dedup_key) {
-            auto r = parse_enqueued(c.conn.exec(c.sql.enqueue_dedup,
-                                                {queue, payload, *dedup_key, std::to_string(delay), std::nullopt}));
+            auto r = parse_enqueued(ordered() ? c.conn.exec(c.sql.enqueue_dedup_ordered,
+                                                            {queue, payload, *dedup_key, d, std::nullopt, p, group_key})
+                                              : c.conn.exec(c.sql.enqueue_dedup,
+                                                            {queue, payload, *dedup_key, d, std::nullopt}));
             ctx.out().object(Json{{"id", r.at(0).msg_id}, {"inserted", r.at(0).inserted}});
             return;
         }
-        std::int64_t n = scalar_int(c.conn.exec(c.sql.enqueue, {queue, payload, std::to_string(delay), std::nullopt}));
+        std::int64_t n = scalar_int(
+            ordered() ? c.conn.exec(c.sql.enqueue_ordered, {queue, payload, d, std::nullopt, p, group_key})
+                      : c.conn.exec(c.sql.enqueue, {queue, payload, d, std::nullopt}));
         ctx.out().object(Json{{"id", n}});
     });
 
@@ -60,7 +72,10 @@ void add_message_commands(CLI::App& app, Context& ctx) {
     batch_cmd->add_option("queue", queue, "queue name")->required();
     batch_cmd->add_option("--file", file, "file of JSON lines (stdin when omitted or '-')");
     batch_cmd->add_option("--delay", delay, "seconds before the messages are visible")->capture_default_str();
-    batch_cmd->callback([&ctx] {
+    batch_cmd->add_option("--priority", priority, "of every message: 0 - 9, higher is delivered first")
+        ->capture_default_str();
+    batch_cmd->add_option("--group-key", group_key, "one group for all the messages, in line order");
+    batch_cmd->callback([&ctx, ordered] {
         std::size_t n = 0;
         std::string array;
         if (file.empty() || file == "-") {
@@ -73,7 +88,16 @@ void add_message_commands(CLI::App& app, Context& ctx) {
         std::vector<std::int64_t> ids;
         if (n > 0) {
             auto& c = *ctx.admin().client();
-            ids = int_column(c.conn.exec(c.sql.enqueue_batch, {queue, array, std::to_string(delay), std::nullopt}));
+            const std::string d = std::to_string(delay);
+            if (ordered()) {
+                const std::vector<std::int64_t> priorities(n, priority);
+                const Value groups =
+                    group_key ? Value(Json(std::vector<std::string>(n, *group_key)).dump()) : std::nullopt;
+                ids = int_column(c.conn.exec(c.sql.enqueue_batch_ordered,
+                                             {queue, array, d, std::nullopt, array_literal(priorities), groups}));
+            } else {
+                ids = int_column(c.conn.exec(c.sql.enqueue_batch, {queue, array, d, std::nullopt}));
+            }
         }
         if (ctx.out().json()) ctx.out().object(Json{{"ids", ids}});
         else ctx.out().list([&] { std::vector<Json> rows; for (auto i : ids) rows.push_back(Json{{"id", i}}); return rows; }());
@@ -88,6 +112,16 @@ void add_message_commands(CLI::App& app, Context& ctx) {
         Result r = lock ? c.conn.exec(c.sql.dequeue, {queue, std::to_string(batch), std::to_string(*lock), std::nullopt})
                         : c.conn.exec(c.sql.dequeue_default_lock, {queue, std::to_string(batch), std::nullopt});
         ctx.out().list(to_rows(parse_messages(r)));
+    });
+
+    static int new_priority = 0;
+    auto* prio = msg->add_subcommand("set-priority", "give a waiting (not leased) message another priority");
+    prio->add_option("id", id, "message id")->required();
+    prio->add_option("priority", new_priority, "0 - 9: higher is delivered first")->required();
+    prio->callback([&ctx] {
+        auto& c = *ctx.admin().client();
+        bool ok = scalar_bool(c.conn.exec(c.sql.set_priority, {std::to_string(id), std::to_string(new_priority)}));
+        ctx.out().object(Json{{"updated", ok}});
     });
 
     auto* arch = msg->add_subcommand("archive", "move a message to the archive");

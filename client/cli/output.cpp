@@ -19,6 +19,13 @@ Json payload_json(const std::string& text) {
     return j.is_discarded() ? Json(text) : j;
 }
 
+// Counts per priority as a JSON object keyed by the priority ({"0": 12, "9": 3}).
+Json by_priority(const std::map<int, std::int64_t>& counts) {
+    Json j = Json::object();
+    for (const auto& [priority, n] : counts) j[std::to_string(priority)] = n;
+    return j;
+}
+
 // A cell of a table: strings unquoted, null empty, the rest as compact JSON.
 std::string cell(const Json& v) {
     if (v.is_null()) return "";
@@ -55,7 +62,8 @@ Json to_json(const QueueMessage& m) {
                 {"dequeued_at", opt(m.dequeued_at)}, {"producer_worker_id", opt(m.producer_worker_id)},
                 {"consumer_worker_id", opt(m.consumer_worker_id)}, {"dedup_key", opt(m.dedup_key)},
                 {"retry_at", opt(m.retry_at)},
-                {"last_error", opt(m.last_error)}};
+                {"last_error", opt(m.last_error)}, {"priority", m.priority}, {"group_key", opt(m.group_key)},
+                {"held_vt", opt(m.held_vt)}};
 }
 
 Json to_json(const ArchivedMessage& m) {
@@ -77,7 +85,8 @@ Json to_json(const QueueMetrics& m) {
                 {"delayed_messages", m.delayed_messages}, {"archived_messages", m.archived_messages},
                 {"dead_messages", m.dead_messages}, {"oldest_pending_at", opt(m.oldest_pending_at)},
                 {"newest_enqueued_at", opt(m.newest_enqueued_at)}, {"retrying_messages", m.retrying_messages},
-                {"next_retry_at", opt(m.next_retry_at)}};
+                {"next_retry_at", opt(m.next_retry_at)}, {"held_messages", m.held_messages},
+                {"groups", m.groups}, {"pending_by_priority", by_priority(m.pending_by_priority)}};
 }
 
 Json to_json(const SystemStats& s) {

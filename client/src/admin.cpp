@@ -124,6 +124,10 @@ std::vector<std::string> Admin::cron_times(const std::string& cron_expression, c
     return times;
 }
 
+bool Admin::set_priority(std::int64_t msg_id, int priority) {
+    return scalar_bool(c_->conn.exec(c_->sql.set_priority, {num(msg_id), num(priority)}));
+}
+
 std::vector<ArchivedMessage> Admin::dlq(const std::string& queue) {
     return parse_archived(c_->conn.exec(c_->sql.dlq, {queue}));
 }

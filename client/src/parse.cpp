@@ -77,6 +77,9 @@ void fill_message(const Row& w, QueueMessage& m) {
     m.dedup_key = w.opt("dedup_key");
     m.retry_at = w.opt("retry_at");
     m.last_error = w.opt("last_error");
+    m.priority = static_cast<int>(w.i64("priority"));
+    m.group_key = w.opt("group_key");
+    m.held_vt = w.opt("held_vt");
 }
 
 WorkerInfo worker_row(const Row& w) {
@@ -105,6 +108,14 @@ QueueMetrics metrics_row(const Row& w) {
     m.newest_enqueued_at = w.opt("newest_enqueued_at");
     m.retrying_messages = w.i64("retrying_messages");
     m.next_retry_at = w.opt("next_retry_at");
+    m.held_messages = w.i64("held_messages");
+    m.groups = w.i64("groups");
+    // a JSON object of counts keyed by the priority's digits ({"0": 12, "9": 3})
+    if (auto text = w.opt("pending_by_priority")) {
+        const nlohmann::json counts = nlohmann::json::parse(*text);
+        for (auto it = counts.begin(); it != counts.end(); ++it)
+            m.pending_by_priority[std::stoi(it.key())] = it.value().get<std::int64_t>();
+    }
     return m;
 }
 

@@ -41,14 +41,20 @@ Statements::Statements(const std::string& schema_name) : schema(schema_name), qs
     const std::string row_cols =
         "id, queue_id, payload::text AS payload, vt, enqueued_at, read_ct, dequeued_at, "
         "producer_worker_id, consumer_worker_id, dedup_key";
-    const std::string msg_cols = row_cols + ", retry_at, last_error";
-    // an archived message has no next attempt
-    const std::string arch_cols = row_cols + ", NULL::timestamptz AS retry_at, last_error, archived_at, dead_letter";
+    const std::string msg_cols = row_cols + ", retry_at, last_error, priority, group_key, held_vt";
+    // an archived message has no next attempt and waits behind no group head
+    const std::string arch_cols = row_cols + ", NULL::timestamptz AS retry_at, last_error, priority, group_key, "
+                                             "NULL::timestamptz AS held_vt, archived_at, dead_letter";
     const std::string payload_array =
         "ARRAY(SELECT t.e FROM pg_catalog.jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY t.n)";
     const std::string key_array =
         "ARRAY(SELECT t.k FROM pg_catalog.jsonb_array_elements_text($3::jsonb) WITH ORDINALITY AS t(k, n) "
         "ORDER BY t.n)";
+    // $n, a JSON array of strings or null, as text[]; NULL stays NULL (no keys at all)
+    auto opt_key_array = [](const std::string& n) {
+        return "CASE WHEN " + n + "::jsonb IS NULL THEN NULL::text[] ELSE ARRAY(SELECT t.k FROM "
+               "pg_catalog.jsonb_array_elements_text(" + n + "::jsonb) WITH ORDINALITY AS t(k, n) ORDER BY t.n) END";
+    };
     const std::string topic_cols =
         "topic_name, created_at, pg_catalog.array_to_json(queue_names)::text AS queue_names";
 
@@ -84,6 +90,19 @@ Statements::Statements(const std::string& schema_name) : schema(schema_name), qs
     enqueue_batch_dedup = "SELECT r.msg_id, r.inserted FROM " + S + "enqueue_batch_dedup($1::text, " +
                           payload_array + ", " + key_array + ", $4::int, $5::bigint) WITH ORDINALITY AS "
                           "r(msg_id, inserted, n) ORDER BY r.n";
+    enqueue_ordered = "SELECT " + S + "enqueue($1::text, $2::jsonb, $3::int, $4::bigint, "
+                      "priority => $5::int, group_key => $6::text)";
+    enqueue_batch_ordered = "SELECT r.id FROM " + S + "enqueue_batch($1::text, " + payload_array +
+                            ", $3::int, $4::bigint, priorities => $5::int[], group_keys => " + opt_key_array("$6") +
+                            ") WITH ORDINALITY AS r(id, n) ORDER BY r.n";
+    enqueue_dedup_ordered = "SELECT msg_id, inserted FROM " + S +
+                            "enqueue_dedup($1::text, $2::jsonb, $3::text, $4::int, $5::bigint, "
+                            "priority => $6::int, group_key => $7::text)";
+    enqueue_batch_dedup_ordered = "SELECT r.msg_id, r.inserted FROM " + S + "enqueue_batch_dedup($1::text, " +
+                                  payload_array + ", " + key_array + ", $4::int, $5::bigint, priorities => $6::int[], "
+                                  "group_keys => " + opt_key_array("$7") +
+                                  ") WITH ORDINALITY AS r(msg_id, inserted, n) ORDER BY r.n";
+    set_priority = "SELECT " + S + "set_priority($1::bigint, $2::int)";
 
     create_topic = "SELECT topic_name, created_at, '[]' AS queue_names FROM " + S + "create_topic($1::text)";
     delete_topic = "SELECT " + S + "delete_topic($1::text)";

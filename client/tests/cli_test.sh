@@ -193,6 +193,36 @@ run retry-metrics 0 --format json queue metrics "$R"
 json retry-metrics '"retrying_messages":0'
 run retry-delete 0 queue delete "$R"
 
+# priorities and ordered groups
+P="${Q}_prio"
+run prio-create 0 queue create "$P"
+run prio-low 0 --format json message enqueue "$P" '{"p":0}'
+LOW=$(grep -o '[0-9]*' <<<"$OUT")
+run prio-high 0 --format json message enqueue "$P" '{"p":9}' --priority 9
+run prio-bad 1 message enqueue "$P" '{}' --priority 10
+contains prio-bad "priority must be between 0 and 9"
+run group-bad 1 message enqueue "$P" '{}' --group-key ''
+contains group-bad "SQLSTATE 22023"
+run prio-dedup 0 --format json message enqueue "$P" '{"p":2}' --dedup-key "pk-$$" --priority 2
+json prio-dedup '"inserted":true'
+printf '{"g":1}\n{"g":2}\n' >"$TMP/group"
+run group-batch 0 --format json message enqueue-batch "$P" --file "$TMP/group" --group-key g --priority 3
+G2=$(sed -E 's/.*,([0-9]+)\].*/\1/' <<<"$OUT")
+run group-get 0 --format json message get "$G2"
+json group-get '"priority":3,"group_key":"g","held_vt":"'
+run prio-metrics 0 --format json queue metrics "$P"
+json prio-metrics '"held_messages":1,"groups":1,"pending_by_priority":{"0":1,"2":1,"3":1,"9":1}'
+run prio-set 0 --format json message set-priority "$LOW" 9
+json prio-set '"updated":true'
+run prio-set-bad 1 message set-priority "$LOW" 11
+contains prio-set-bad "priority must be between 0 and 9"
+run prio-first 0 --format json message dequeue "$P"
+json prio-first "[{\"id\":$LOW,"
+json prio-first '"priority":9'
+run prio-set-leased 0 --format json message set-priority "$LOW" 0
+json prio-set-leased '"updated":false'
+run prio-delete 0 queue delete "$P" --force
+
 run purge 0 --format json queue purge "$Q"
 json purge '"purged":'
 run delete-q 0 --format json queue delete "$Q"

@@ -117,7 +117,11 @@ TEST_F(AdminTest, GrantAccess) {
     sql("CREATE ROLE " + role);
     EXPECT_NO_THROW(admin.grant_access(role, "producer"));
     EXPECT_NO_THROW(admin.grant_access(role, "monitor"));
-    EXPECT_EQ(sql("SELECT has_function_privilege('" + role + "', 'pgqrs.enqueue(text, jsonb, int, bigint, text)', 'EXECUTE')"), "t");
+    auto may_run = [&](const std::string& function) {
+        return sql("SELECT has_function_privilege('" + role + "', '" + function + "', 'EXECUTE')");
+    };
+    EXPECT_EQ(may_run("pgqrs.enqueue(text, jsonb, int, bigint, text, int, text)"), "t");
+    EXPECT_EQ(may_run("pgqrs.set_priority(bigint, int)"), "t");
     EXPECT_THROW(admin.grant_access(role, "everything"), Error);
     EXPECT_THROW(admin.grant_access(unique("no_role"), "producer"), Error);
 }

@@ -53,6 +53,10 @@ public:
     bool subscribe(const std::string& topic, const std::string& queue);
     bool unsubscribe(const std::string& topic, const std::string& queue);
 
+    // Gives a message that is not leased another priority (0 - 9, as
+    // Producer::set_priority); false when there is no such message.
+    bool set_priority(std::int64_t msg_id, int priority);
+
     // Dead letters
     std::vector<ArchivedMessage> dlq(const std::string& queue);
     std::int64_t replay_dlq(const std::string& queue, const std::optional<std::vector<std::int64_t>>& ids = std::nullopt);

@@ -67,6 +67,13 @@ struct Statements {
     // Producing (enqueue_dedup, enqueue_batch_dedup: rows of msg_id, inserted;
     // enqueue_batch_dedup's $3 is a JSON array of keys, strings or null)
     std::string enqueue, enqueue_batch, enqueue_dedup, enqueue_batch_dedup;
+    // The same with the delivery order as two more parameters, priority and group
+    // key ($5, $6; $6, $7 in the dedup forms; NULL for none). The batch forms take
+    // the priorities as an int array literal and the group keys as a JSON array of
+    // strings or null.
+    std::string enqueue_ordered, enqueue_batch_ordered, enqueue_dedup_ordered, enqueue_batch_dedup_ordered;
+    // set_priority: $1 message id, $2 priority; true when the message was waiting
+    std::string set_priority;
     // Topics (list_topics: queue_names as a JSON array; publish: rows of queue_name, msg_id)
     std::string create_topic, delete_topic, list_topics, subscribe, unsubscribe, publish;
     // Consuming

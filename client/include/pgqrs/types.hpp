@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -69,6 +70,11 @@ struct QueueMessage {
     std::optional<std::string> dedup_key;
     std::optional<std::string> retry_at;    // the next attempt, after a lease ended unfinished (none when archived)
     std::optional<std::string> last_error;  // the error text of the last failed attempt
+    int priority = 0;                       // 0 - 9, higher delivered first
+    std::optional<std::string> group_key;   // delivered one at a time, in order, with its group
+    // Set while the message waits behind an earlier message of its group (vt is
+    // then infinity): the vt it gets when it becomes the group's head. None when archived.
+    std::optional<std::string> held_vt;
 };
 
 // What an enqueue with a dedup key did: the id of the new message (inserted),
@@ -122,6 +128,10 @@ struct QueueMetrics {
     std::optional<std::string> newest_enqueued_at;
     std::int64_t retrying_messages = 0;       // waiting for their next attempt
     std::optional<std::string> next_retry_at;  // the first of those
+    std::int64_t held_messages = 0;  // waiting behind an earlier message of their group (not in delayed_messages)
+    std::int64_t groups = 0;         // groups with messages in the queue
+    // Visible, unleased messages per priority (only priorities that have some).
+    std::map<int, std::int64_t> pending_by_priority;
 };
 
 // Counts over all queues and workers.
