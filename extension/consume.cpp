@@ -29,20 +29,21 @@ static Statement archive_messages = {
     "      AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
     "    RETURNING m.*) "
     "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id, dedup_key, last_error) "
+    "  producer_worker_id, consumer_worker_id, dedup_key, last_error, priority, group_key) "
     "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id, dedup_key, last_error FROM done RETURNING id, queue_id, vt",
+    "  producer_worker_id, consumer_worker_id, dedup_key, last_error, priority, group_key FROM done "
+    "RETURNING id, queue_id, vt, group_key",
     5, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, OIDOID},
-    moves_messages("queue_id", nullptr, "vt")};
+    deletes_grouped("queue_id", "vt", "group_key")};
 
 static Statement delete_messages = {
     "DELETE FROM @.messages m USING unnest($1::bigint[], $3::int[]) AS x(id, attempt) "
     "WHERE m.id = x.id AND ($2 IS NULL OR m.consumer_worker_id = $2) "
     "  AND (x.attempt IS NULL OR m.read_ct = x.attempt) "
     "  AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
-    "RETURNING m.id, m.queue_id, m.vt",
+    "RETURNING m.id, m.queue_id, m.vt, m.group_key",
     5, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, OIDOID},
-    moves_messages("queue_id", nullptr, "vt")};
+    deletes_grouped("queue_id", "vt", "group_key")};
 
 // The single-message forms: the same conditions on one id, without arrays.
 static Statement archive_message = {
@@ -52,19 +53,20 @@ static Statement archive_message = {
     "    AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
     "    RETURNING m.*) "
     "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id, dedup_key, last_error) "
+    "  producer_worker_id, consumer_worker_id, dedup_key, last_error, priority, group_key) "
     "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id, dedup_key, last_error FROM done RETURNING id, queue_id, vt",
+    "  producer_worker_id, consumer_worker_id, dedup_key, last_error, priority, group_key FROM done "
+    "RETURNING id, queue_id, vt, group_key",
     5, {INT8OID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID},
-    moves_messages("queue_id", nullptr, "vt")};
+    deletes_grouped("queue_id", "vt", "group_key")};
 
 static Statement delete_message = {
     "DELETE FROM @.messages m WHERE m.id = $1 AND ($2::bigint IS NULL OR m.consumer_worker_id = $2) "
     "  AND ($3::int IS NULL OR m.read_ct = $3) "
     "  AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
-    "RETURNING m.id, m.queue_id, m.vt",
+    "RETURNING m.id, m.queue_id, m.vt, m.group_key",
     5, {INT8OID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID},
-    moves_messages("queue_id", nullptr, "vt")};
+    deletes_grouped("queue_id", "vt", "group_key")};
 
 // A lease that nobody holds any more (released, or ended and never held by a
 // worker) is not extended: that would hide a message nobody works on. A
