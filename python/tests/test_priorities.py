@@ -76,6 +76,17 @@ async def test_set_priority_reorders_waiting_messages_only(tasks_dsn: str) -> No
             await admin.set_priority(a, -1)
         assert (await admin.get_messages().get(a)).priority == 0
         assert await one_by_one(consumer, 2) == [a, c]
+        # a message waiting behind its group's head, or delayed, is not leased either
+        head = await producer.enqueue({"n": "head"}, group_key="g")
+        held = await producer.enqueue({"n": "held"}, group_key="g")
+        delayed = await producer.enqueue({"n": "delayed"}, 3600)
+        assert await producer.set_priority(held, 9) and await producer.set_priority(delayed, 9)
+        [m] = await consumer.dequeue(batch_size=10)
+        assert m.id == head  # raised to 9, the held one still waits for its head
+        assert await consumer.archive(head)
+        [m] = await consumer.dequeue(batch_size=10)
+        assert (m.id, m.priority) == (held, 9)
+        assert (await admin.get_messages().get(delayed)).priority == 9
 
 
 async def test_metrics_count_pending_messages_by_priority(tasks_dsn: str) -> None:
