@@ -21,6 +21,14 @@ using namespace pgqrs;
     "@.workers w WHERE w.id = m.consumer_worker_id AND (w.registered_by IS NULL OR "    \
     "pg_has_role(" role ", w.registered_by::oid, 'USAGE')))) "
 
+// Copies the messages in `done` into the archive; a message that waited
+// behind its group's head is archived with the vt it would have had.
+#define ARCHIVE_DONE                                                                          \
+    "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "  \
+    "  producer_worker_id, consumer_worker_id, dedup_key, last_error, priority, group_key) " \
+    "SELECT id, queue_id, payload, COALESCE(held_vt, vt), enqueued_at, read_ct, dequeued_at, " \
+    "  producer_worker_id, consumer_worker_id, dedup_key, last_error, priority, group_key FROM done"
+
 static Statement archive_messages = {
     "WITH done AS (DELETE FROM @.messages m "
     "    USING unnest($1::bigint[], $3::int[]) AS x(id, attempt) "
@@ -28,11 +36,8 @@ static Statement archive_messages = {
     "      AND (x.attempt IS NULL OR m.read_ct = x.attempt) "
     "      AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
     "    RETURNING m.*) "
-    "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id, dedup_key, last_error, priority, group_key) "
-    "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id, dedup_key, last_error, priority, group_key FROM done "
-    "RETURNING id, queue_id, vt, group_key",
+    "  , kept AS (" ARCHIVE_DONE ") "
+    "SELECT id, queue_id, vt, group_key FROM done",
     5, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, OIDOID},
     deletes_grouped("queue_id", "vt", "group_key")};
 
@@ -52,11 +57,8 @@ static Statement archive_message = {
     "    AND ($3::int IS NULL OR m.read_ct = $3) "
     "    AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
     "    RETURNING m.*) "
-    "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id, dedup_key, last_error, priority, group_key) "
-    "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id, dedup_key, last_error, priority, group_key FROM done "
-    "RETURNING id, queue_id, vt, group_key",
+    "  , kept AS (" ARCHIVE_DONE ") "
+    "SELECT id, queue_id, vt, group_key FROM done",
     5, {INT8OID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID},
     deletes_grouped("queue_id", "vt", "group_key")};
 
@@ -99,6 +101,7 @@ static Statement release_leases = {
     8, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID, OIDOID, INT4OID, TEXTOID},
     reschedules_messages("queue_id", "vt")};
 #undef NEXT_ATTEMPT
+#undef ARCHIVE_DONE
 
 // The arguments of a batch call: msg_ids, worker_id, attempts (same length as msg_ids).
 static int batch_args(FunctionCallInfo fcinfo, Datum *args, char *nulls)

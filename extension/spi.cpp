@@ -255,6 +255,22 @@ static void note_effect(const MessageEffect &e, const Datum *values, const Rows 
     }
 }
 
+// True when a row the statement returned is in a group (the column is
+// looked up once: most statements move messages without one).
+static bool any_grouped(const MessageEffect &e, const Rows &rows)
+{
+    if (rows.count == 0)
+        return false;
+    int col = column_of(rows, e.group, TEXTOID);
+    for (uint64 row = 0; row < rows.count; row++) {
+        bool isnull;
+        SPI_getbinval(rows.table->vals[row], rows.table->tupdesc, col, &isnull);
+        if (!isnull)
+            return true;
+    }
+    return false;
+}
+
 Rows exec(Statement &st, const Datum *values, const char *nulls, long count)
 {
     if (st.plan == nullptr || st.schema != call_schema || strcmp(st.schema_name, call_schema_name) != 0)
@@ -271,7 +287,8 @@ Rows exec(Statement &st, const Datum *values, const char *nulls, long count)
     note_effect(st.effect, values, rows);
     if (locks)
         frontier_statement_ends();
-    if (st.effect.groups == GroupChange::joins || st.effect.groups == GroupChange::leaves)
+    if ((st.effect.groups == GroupChange::joins || st.effect.groups == GroupChange::leaves) &&
+        any_grouped(st.effect, rows))
         settle_groups(st.effect, rows);
     return rows;
 }
