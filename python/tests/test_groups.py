@@ -5,6 +5,7 @@ lease ends comes back first; the group counts of queue_metrics."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timezone
 
 from pgqrs import Admin, Consumer, Producer
 
@@ -91,3 +92,15 @@ async def test_metrics_count_groups_and_held_messages(tasks_dsn: str) -> None:
         assert (metrics.groups, metrics.held_messages, metrics.pending_by_priority) == (1, 1, {5: 1})
         archived = {m.payload["n"]: (m.priority, m.group_key) for m in await admin.get_archive().list("tasks")}
         assert archived == {0: (4, "g"), 3: (0, "h"), 4: (1, None)}
+
+
+async def test_held_messages_can_be_read(tasks_dsn: str) -> None:
+    async with Admin(tasks_dsn) as admin, Producer(tasks_dsn, "tasks", "p", 1) as producer:
+        head = await producer.enqueue({"n": "head"}, group_key="g")
+        held = await producer.enqueue({"n": "held"}, group_key="g")
+        first, second = await admin.get_messages().list("tasks")
+        assert (first.id, first.held_vt) == (head, None)
+        assert second.id == held and second.group_key == "g"
+        assert second.vt == datetime.max.replace(tzinfo=timezone.utc)  # 'infinity' until it is the head
+        assert second.held_vt is not None and first.vt <= second.held_vt <= datetime.now(timezone.utc)
+        assert await admin.get_messages().get(held) == second

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 _T = TypeVar("_T")
+
+
+# timestamptz 'infinity': the vt of a message waiting behind its group's head
+_INFINITY = datetime.max.replace(tzinfo=timezone.utc)
 
 
 def _parse_time(value: Any) -> datetime | None:
     """A timestamptz as JSON text (ISO 8601 with offset) to an aware datetime."""
     if value is None:
         return None
-    return datetime.fromisoformat(value)
+    return _INFINITY if value == "infinity" else datetime.fromisoformat(value)
 
 
 class WorkerStatus(enum.StrEnum):
@@ -99,7 +103,9 @@ class QueueMessage:
     """A message (a row of ``messages``); ``read_ct`` is the delivery attempt.
     ``retry_at``: its next attempt, after a lease ended unfinished; ``last_error``:
     the error text of the last failed attempt; ``priority``: 0 to 9, higher
-    delivered first; ``group_key``: its ordered group, if any."""
+    delivered first; ``group_key``: its ordered group, if any; ``held_vt``: set
+    while it waits behind an earlier message of its group (``vt`` is then
+    ``datetime.max``), the ``vt`` it gets when it becomes the group's head."""
 
     id: int
     queue_id: int
@@ -115,6 +121,7 @@ class QueueMessage:
     last_error: str | None = None
     priority: int = 0
     group_key: str | None = None
+    held_vt: datetime | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

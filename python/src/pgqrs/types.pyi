@@ -63,6 +63,7 @@ class QueueMessage:
     last_error: str | None = None
     priority: int = 0
     group_key: str | None = None
+    held_vt: datetime | None = None
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ArchivedMessage:

@@ -279,7 +279,8 @@ async def ordering_calls(admin: Admin, producer: Producer) -> None:
     message: QueueMessage = await admin.get_messages().get(urgent)
     priority: int = message.priority
     group: str | None = message.group_key
-    assert (priority, group) == (9, "typed-group")
+    not_held: datetime | None = message.held_vt
+    assert (priority, group, not_held) == (9, "typed-group", None)
     metrics: QueueMetrics = await admin.queue_metrics("typed_keys")
     held: int = metrics.held_messages
     groups: int = metrics.groups
