@@ -16,7 +16,7 @@ static Statement select_metrics = {
     "       a.archived AS archived_messages, a.dead AS dead_messages, "
     "       m.oldest_pending_at, m.newest_enqueued_at, m.retrying AS retrying_messages, "
     "       m.next_retry_at, m.held AS held_messages, "
-    "       (SELECT count(*) FROM @.message_groups g WHERE g.queue_id = q.id) AS groups, "
+    "       (SELECT count(*) FROM @.message_groups g WHERE g.queue_id = q.id AND g.messages > 0) AS groups, "
     "       (SELECT COALESCE(jsonb_object_agg(x.priority, x.n), '{}') FROM "
     "          (SELECT priority, count(*) AS n FROM @.messages "
     "           WHERE queue_id = q.id AND vt <= $2 GROUP BY priority) x) AS pending_by_priority "
