@@ -101,6 +101,6 @@ async def test_held_messages_can_be_read(tasks_dsn: str) -> None:
         first, second = await admin.get_messages().list("tasks")
         assert (first.id, first.held_vt) == (head, None)
         assert second.id == held and second.group_key == "g"
-        assert second.vt == datetime.max.replace(tzinfo=timezone.utc)  # 'infinity' until it is the head
+        assert second.vt == datetime.max.replace(tzinfo=timezone.utc)  # after the year 9999 until it is the head
         assert second.held_vt is not None and first.vt <= second.held_vt <= datetime.now(timezone.utc)
         assert await admin.get_messages().get(held) == second

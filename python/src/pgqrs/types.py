@@ -10,15 +10,19 @@ from typing import Any, TypeVar
 _T = TypeVar("_T")
 
 
-# timestamptz 'infinity': the vt of a message waiting behind its group's head
-_INFINITY = datetime.max.replace(tzinfo=timezone.utc)
+# what a time after the year 9999 becomes, such as the vt of a message waiting
+# behind its group's head (after the year 100000)
+_BEYOND = datetime.max.replace(tzinfo=timezone.utc)
 
 
 def _parse_time(value: Any) -> datetime | None:
-    """A timestamptz as JSON text (ISO 8601 with offset) to an aware datetime."""
+    """A timestamptz as JSON text (ISO 8601 with offset) to an aware datetime;
+    'infinity' and years of more than four digits give datetime.max (UTC)."""
     if value is None:
         return None
-    return _INFINITY if value == "infinity" else datetime.fromisoformat(value)
+    if value == "infinity" or value.find("-") > 4:
+        return _BEYOND
+    return datetime.fromisoformat(value)
 
 
 class WorkerStatus(enum.StrEnum):
@@ -105,7 +109,8 @@ class QueueMessage:
     the error text of the last failed attempt; ``priority``: 0 to 9, higher
     delivered first; ``group_key``: its ordered group, if any; ``held_vt``: set
     while it waits behind an earlier message of its group (``vt`` is then
-    ``datetime.max``), the ``vt`` it gets when it becomes the group's head."""
+    ``datetime.max``: the server keeps it after the year 100000), the ``vt``
+    it gets when it becomes the group's head."""
 
     id: int
     queue_id: int
