@@ -60,6 +60,29 @@ def text(value: object, name: str) -> str:
     return value
 
 
+def optional_text(value: object, name: str) -> str | None:
+    """A text parameter or NULL."""
+    return None if value is None else text(value, name)
+
+
+def optional_texts(values: Iterable[object] | None, name: str) -> str | None:
+    """A list of str or None as a JSON array (NULL for None), each element checked."""
+    if values is None:
+        return None
+    if isinstance(values, (str, bytes)):
+        raise InvalidInputError(f"{name} must be a list")
+    return json.dumps([optional_text(v, name) for v in values])
+
+
+def optional_ints(values: Iterable[object] | None, name: str) -> str | None:
+    """A list of int or None as an int[] literal (NULL for None), each element checked."""
+    if values is None:
+        return None
+    if isinstance(values, (str, bytes)):
+        raise InvalidInputError(f"{name} must be a list")
+    return optional_int_array([None if v is None else int(integer(v, name)) for v in values])
+
+
 def seconds(value: object, name: str) -> str:
     """A duration (seconds as int/float, or a timedelta) as a float parameter."""
     if isinstance(value, timedelta):

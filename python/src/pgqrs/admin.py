@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from ._client import Client, as_bool, as_int
 from ._connection import Rows
+from ._ordering_sql import OrderingStatements
 from ._params import decode_json, encode_payload, id_array, integer, interval, seconds, text
 from ._registrations import pending, settle
 from .config import DEFAULT_MAX_ATTEMPTS, UNSET, Config, Unset
@@ -50,6 +51,7 @@ class Admin(Client):
         max_connections: int | Unset = UNSET,
     ) -> None:
         super().__init__(dsn, schema=schema, connect_timeout=connect_timeout, max_connections=max_connections)
+        self._ordering = OrderingStatements(self._sql.qschema)
 
     async def _execute(
         self,
@@ -156,6 +158,13 @@ class Admin(Client):
         return await self._one(
             QueueInfo, self._sql.json.set_dedup_window, [text(name, "name"), integer(seconds, "seconds")]
         )
+
+    async def set_priority(self, message_id: int, priority: int) -> bool:
+        """Gives a message that is not leased (pending, delayed, or waiting behind
+        its group's head) another priority, 0 to 9; False when no such message
+        exists. Needs producer access to the message's queue."""
+        params = [integer(message_id, "message_id"), integer(priority, "priority")]
+        return as_bool(await self._scalar(self._ordering.set_priority, params))
 
     # -- topics -------------------------------------------------------------
 

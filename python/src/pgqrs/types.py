@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 _T = TypeVar("_T")
 
 
+# what a time after the year 9999 becomes, such as the vt of a message waiting
+# behind its group's head (after the year 100000)
+_BEYOND = datetime.max.replace(tzinfo=timezone.utc)
+
+
 def _parse_time(value: Any) -> datetime | None:
-    """A timestamptz as JSON text (ISO 8601 with offset) to an aware datetime."""
+    """A timestamptz as JSON text (ISO 8601 with offset) to an aware datetime;
+    'infinity' and years of more than four digits give datetime.max (UTC)."""
     if value is None:
         return None
+    if value == "infinity" or value.find("-") > 4:
+        return _BEYOND
     return datetime.fromisoformat(value)
 
 
@@ -46,6 +54,9 @@ def from_row(cls: type[_T], row: dict[str, Any]) -> _T:
             value = _parse_time(value)
         elif f.type == "WorkerStatus":
             value = WorkerStatus(value)
+        elif f.type == "dict[int, int]" and value is not None:
+            # a JSON object's keys are strings: {"9": 3} is {9: 3}
+            value = {int(k): int(v) for k, v in value.items()}
         values[f.name] = value
     return cls(**values)
 
@@ -95,7 +106,11 @@ class ScheduleInfo:
 class QueueMessage:
     """A message (a row of ``messages``); ``read_ct`` is the delivery attempt.
     ``retry_at``: its next attempt, after a lease ended unfinished; ``last_error``:
-    the error text of the last failed attempt."""
+    the error text of the last failed attempt; ``priority``: 0 to 9, higher
+    delivered first; ``group_key``: its ordered group, if any; ``held_vt``: set
+    while it waits behind an earlier message of its group (``vt`` is then
+    ``datetime.max``: the server keeps it after the year 100000), the ``vt``
+    it gets when it becomes the group's head."""
 
     id: int
     queue_id: int
@@ -109,11 +124,15 @@ class QueueMessage:
     dedup_key: str | None = None
     retry_at: datetime | None = None
     last_error: str | None = None
+    priority: int = 0
+    group_key: str | None = None
+    held_vt: datetime | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ArchivedMessage:
-    """An archived or dead-lettered message (a row of ``archive``), with its original id."""
+    """An archived or dead-lettered message (a row of ``archive``), with its
+    original id, priority and group key."""
 
     id: int
     queue_id: int
@@ -128,6 +147,8 @@ class ArchivedMessage:
     dead_letter: bool
     dedup_key: str | None = None
     last_error: str | None = None
+    priority: int = 0
+    group_key: str | None = None
 
     @property
     def original_msg_id(self) -> int:
@@ -151,7 +172,10 @@ class WorkerInfo:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class QueueMetrics:
-    """Message counts of one queue."""
+    """Message counts of one queue. ``delayed_messages`` leaves out the
+    ``held_messages`` (those waiting behind their group's head); ``groups``:
+    groups with messages in the queue; ``pending_by_priority``: the visible,
+    unleased messages by priority (only priorities that have some)."""
 
     queue_name: str
     total_messages: int
@@ -164,6 +188,9 @@ class QueueMetrics:
     newest_enqueued_at: datetime | None
     retrying_messages: int = 0
     next_retry_at: datetime | None = None
+    held_messages: int = 0
+    groups: int = 0
+    pending_by_priority: dict[int, int] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

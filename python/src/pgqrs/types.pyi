@@ -61,6 +61,9 @@ class QueueMessage:
     dedup_key: str | None = None
     retry_at: datetime | None = None
     last_error: str | None = None
+    priority: int = 0
+    group_key: str | None = None
+    held_vt: datetime | None = None
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ArchivedMessage:
@@ -77,6 +80,8 @@ class ArchivedMessage:
     dead_letter: bool
     dedup_key: str | None = None
     last_error: str | None = None
+    priority: int = 0
+    group_key: str | None = None
     @property
     def original_msg_id(self) -> int: ...
 
@@ -104,6 +109,9 @@ class QueueMetrics:
     newest_enqueued_at: datetime | None
     retrying_messages: int = 0
     next_retry_at: datetime | None = None
+    held_messages: int = 0
+    groups: int = 0
+    pending_by_priority: dict[int, int] = ...
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class RunStats:

@@ -256,9 +256,38 @@ async def topic_and_dedup_calls(admin: Admin, dsn: str) -> None:
         ids: list[MessageId] = await producer.enqueue_batch([{"k": 5}], dedup_keys=["other-key"])
         assert published[0].queue_name == "typed_keys" and first.inserted and same == first.msg_id
         assert not batch[0].inserted and batch[1].inserted and len(ids) == 1
+        await ordering_calls(admin, producer)
     unsubscribed: bool = await admin.unsubscribe("typed_topic", "typed_keys")
     deleted: bool = await admin.delete_topic("typed_topic")
     assert unsubscribed and deleted
+
+
+async def ordering_calls(admin: Admin, producer: Producer) -> None:
+    """Priorities and ordered groups on the queue "typed_keys"."""
+    urgent: int = await producer.enqueue({"p": 1}, priority=9, group_key="typed-group")
+    ranked: list[MessageId] = await producer.enqueue_batch(
+        [{"p": 2}, {"p": 3}], priorities=[5, None], group_keys=["typed-group", None]
+    )
+    keyed: Enqueued = await producer.enqueue_dedup({"p": 4}, "prio-key", priority=1, group_key=None)
+    keyed_batch: list[Enqueued] = await producer.enqueue_batch_dedup(
+        [{"p": 5}], ["prio-key-2"], priorities=[2], group_keys=["other-group"]
+    )
+    by_key: int = await producer.enqueue({"p": 6}, dedup_key="prio-key-3", priority=3)
+    bumped: bool = await producer.set_priority(ranked[1], 7)
+    lowered: bool = await admin.set_priority(by_key, 0)
+    assert urgent and keyed.inserted and keyed_batch[0].inserted and bumped and lowered
+    message: QueueMessage = await admin.get_messages().get(urgent)
+    priority: int = message.priority
+    group: str | None = message.group_key
+    not_held: datetime | None = message.held_vt
+    assert (priority, group, not_held) == (9, "typed-group", None)
+    metrics: QueueMetrics = await admin.queue_metrics("typed_keys")
+    held: int = metrics.held_messages
+    groups: int = metrics.groups
+    by_priority: dict[int, int] = metrics.pending_by_priority
+    assert held == 1 and groups == 2 and by_priority[9] == 1
+    archived: list[ArchivedMessage] = await admin.get_archive().list("typed_keys")
+    assert all(isinstance(a.priority, int) and a.group_key is None for a in archived)
 
 
 async def main(dsn: str) -> None:
