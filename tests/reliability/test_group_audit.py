@@ -20,7 +20,8 @@ with the server's clock (group_workload.py). Afterwards:
   - the same from the archive table alone: per group in id order, archived_at
     never decreases and no message's last delivery precedes the archive of
     the one before;
-  - nothing left: no message, no group row, verify() passes.
+  - nothing left: no message, no group row, verify() passes;
+  - no message left below the claim frontier (resets every 5 s count them).
 
 A lease starts at the claim's dequeued_at (read just before its snapshot) and
 an archive or release is stamped just before its call: both are earlier than
@@ -42,7 +43,9 @@ SEED = int(os.environ.get("PGQRS_SEED", "18"))
 
 @pytest.fixture(scope="module")
 def cluster():
-    c = Cluster("groups")
+    # frequent frontier resets: a message a missing lowering left below the
+    # claim frontier is found soon (and counted in found_below)
+    c = Cluster("groups", settings={"pgqrs.frontier_reset_seconds": "5"})
     c.start()
     with c.connect() as conn:
         conn.execute("CREATE EXTENSION pgqrs")
@@ -151,6 +154,9 @@ def audit_server(conn, queue, items, ids, res):
         "  FROM pgqrs.archive WHERE queue_id = %s AND group_key IS NOT NULL) x "
         "WHERE before > archived_at OR before > dequeued_at", (qid,)).fetchone()[0]
     assert out_of_order == 0, f"{out_of_order} archive rows out of their group's order"
+    found_below = conn.execute("SELECT found_below FROM pgqrs.claim_frontier_stats() "
+                               "WHERE queue_name = %s", (queue,)).fetchone()[0]
+    assert found_below == 0, f"{found_below} claimable messages were found below the claim frontier"
     conn.execute("SELECT pgqrs.verify()")
 
 
