@@ -10,7 +10,7 @@ static const char *const expected_columns[] = {
     "queues.max_attempts:integer", "queues.dedup_window_seconds:integer",
     "queues.retry_backoff:text",
     "queues.retry_delay_seconds:double precision", "queues.retry_max_delay_seconds:double precision",
-    "queues.retry_jitter:double precision",
+    "queues.retry_jitter:double precision", "queues.priority_levels:integer",
     "workers.id:bigint", "workers.hostname:text", "workers.port:integer",
     "workers.queue_id:bigint", "workers.started_at:timestamp with time zone",
     "workers.heartbeat_at:timestamp with time zone",
@@ -22,13 +22,15 @@ static const char *const expected_columns[] = {
     "messages.producer_worker_id:bigint", "messages.consumer_worker_id:bigint",
     "messages.dedup_key:text",
     "messages.retry_at:timestamp with time zone", "messages.last_error:text",
+    "messages.priority:smallint", "messages.group_key:text",
+    "messages.held_vt:timestamp with time zone",
     "archive.id:bigint", "archive.queue_id:bigint", "archive.payload:jsonb",
     "archive.vt:timestamp with time zone", "archive.enqueued_at:timestamp with time zone",
     "archive.read_ct:integer", "archive.dequeued_at:timestamp with time zone",
     "archive.producer_worker_id:bigint", "archive.consumer_worker_id:bigint",
     "archive.archived_at:timestamp with time zone", "archive.dead_letter:boolean",
     "archive.dedup_key:text",
-    "archive.last_error:text",
+    "archive.last_error:text", "archive.priority:smallint", "archive.group_key:text",
     "grants.role_id:regrole", "grants.access:text", "grants.queue_id:bigint",
     "grants.granted_at:timestamp with time zone",
     "topics.id:bigint", "topics.topic_name:text", "topics.created_at:timestamp with time zone",
@@ -41,6 +43,7 @@ static const char *const expected_columns[] = {
     "schedules.last_message_id:bigint", "schedules.runs:bigint", "schedules.skipped_runs:bigint",
     "schedules.last_error:text", "schedules.created_by:regrole",
     "schedules.created_at:timestamp with time zone",
+    "message_groups.queue_id:bigint", "message_groups.group_key:text", "message_groups.messages:bigint",
 };
 
 static const char *const expected_indexes[] = {
@@ -50,6 +53,7 @@ static const char *const expected_indexes[] = {
     "messages_dedup_key_idx", "archive_dedup_key_idx", "topics_pkey", "topics_topic_name_key",
     "subscriptions_pkey", "subscriptions_queue_idx",
     "schedules_pkey", "schedules_schedule_name_key", "schedules_due_idx",
+    "messages_priority_idx", "messages_group_held_idx", "message_groups_pkey",
 };
 
 static const char *const expected_functions[] = {
@@ -63,7 +67,7 @@ static const char *const expected_functions[] = {
     "grant_access", "revoke_access", "enqueue_dedup", "enqueue_batch_dedup", "set_dedup_window",
     "create_topic", "delete_topic", "list_topics", "subscribe", "unsubscribe", "publish",
     "grant_access", "revoke_access", "create_schedule", "list_schedules", "pause_schedule",
-    "resume_schedule", "delete_schedule", "run_due_schedules", "cron_times",
+    "resume_schedule", "delete_schedule", "run_due_schedules", "cron_times", "set_priority",
 };
 
 // $1: the schema, $2: expected columns, $3: expected indexes, $4: expected functions.

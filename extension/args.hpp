@@ -11,6 +11,7 @@ constexpr int max_batch_size = 10000;
 constexpr int max_delay_seconds = 365 * 24 * 3600;
 constexpr int max_lock_seconds = 24 * 3600;
 constexpr int max_interval_years = 1000;
+constexpr int max_priority = 9;  // priorities run from 0 to this, higher delivered first
 
 // pgqrs.max_payload_bytes: the largest payload accepted (GUC, default 1 MiB).
 extern int max_payload_bytes;

@@ -21,6 +21,14 @@ using namespace pgqrs;
     "@.workers w WHERE w.id = m.consumer_worker_id AND (w.registered_by IS NULL OR "    \
     "pg_has_role(" role ", w.registered_by::oid, 'USAGE')))) "
 
+// Copies the messages in `done` into the archive; a message that waited
+// behind its group's head is archived with the vt it would have had.
+#define ARCHIVE_DONE                                                                          \
+    "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "  \
+    "  producer_worker_id, consumer_worker_id, dedup_key, last_error, priority, group_key) " \
+    "SELECT id, queue_id, payload, COALESCE(held_vt, vt), enqueued_at, read_ct, dequeued_at, " \
+    "  producer_worker_id, consumer_worker_id, dedup_key, last_error, priority, group_key FROM done"
+
 static Statement archive_messages = {
     "WITH done AS (DELETE FROM @.messages m "
     "    USING unnest($1::bigint[], $3::int[]) AS x(id, attempt) "
@@ -28,21 +36,19 @@ static Statement archive_messages = {
     "      AND (x.attempt IS NULL OR m.read_ct = x.attempt) "
     "      AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
     "    RETURNING m.*) "
-    "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id, dedup_key, last_error) "
-    "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id, dedup_key, last_error FROM done RETURNING id, queue_id, vt",
+    "  , kept AS (" ARCHIVE_DONE ") "
+    "SELECT id, queue_id, vt, group_key FROM done",
     5, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, OIDOID},
-    moves_messages("queue_id", nullptr, "vt")};
+    deletes_grouped("queue_id", "vt", "group_key")};
 
 static Statement delete_messages = {
     "DELETE FROM @.messages m USING unnest($1::bigint[], $3::int[]) AS x(id, attempt) "
     "WHERE m.id = x.id AND ($2 IS NULL OR m.consumer_worker_id = $2) "
     "  AND (x.attempt IS NULL OR m.read_ct = x.attempt) "
     "  AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
-    "RETURNING m.id, m.queue_id, m.vt",
+    "RETURNING m.id, m.queue_id, m.vt, m.group_key",
     5, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, OIDOID},
-    moves_messages("queue_id", nullptr, "vt")};
+    deletes_grouped("queue_id", "vt", "group_key")};
 
 // The single-message forms: the same conditions on one id, without arrays.
 static Statement archive_message = {
@@ -51,20 +57,18 @@ static Statement archive_message = {
     "    AND ($3::int IS NULL OR m.read_ct = $3) "
     "    AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
     "    RETURNING m.*) "
-    "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id, dedup_key, last_error) "
-    "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id, dedup_key, last_error FROM done RETURNING id, queue_id, vt",
+    "  , kept AS (" ARCHIVE_DONE ") "
+    "SELECT id, queue_id, vt, group_key FROM done",
     5, {INT8OID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID},
-    moves_messages("queue_id", nullptr, "vt")};
+    deletes_grouped("queue_id", "vt", "group_key")};
 
 static Statement delete_message = {
     "DELETE FROM @.messages m WHERE m.id = $1 AND ($2::bigint IS NULL OR m.consumer_worker_id = $2) "
     "  AND ($3::int IS NULL OR m.read_ct = $3) "
     "  AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
-    "RETURNING m.id, m.queue_id, m.vt",
+    "RETURNING m.id, m.queue_id, m.vt, m.group_key",
     5, {INT8OID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID},
-    moves_messages("queue_id", nullptr, "vt")};
+    deletes_grouped("queue_id", "vt", "group_key")};
 
 // A lease that nobody holds any more (released, or ended and never held by a
 // worker) is not extended: that would hide a message nobody works on. A
@@ -97,6 +101,7 @@ static Statement release_leases = {
     8, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID, OIDOID, INT4OID, TEXTOID},
     reschedules_messages("queue_id", "vt")};
 #undef NEXT_ATTEMPT
+#undef ARCHIVE_DONE
 
 // The arguments of a batch call: msg_ids, worker_id, attempts (same length as msg_ids).
 static int batch_args(FunctionCallInfo fcinfo, Datum *args, char *nulls)

@@ -2,6 +2,7 @@
 // more sit in the archive with dead_letter = true; dlq lists them and
 // replay_dlq puts them back in their queue with a fresh attempt count.
 #include "args.hpp"
+#include "groups.hpp"
 #include "guard.hpp"
 #include "lookup.hpp"
 #include "results.hpp"
@@ -12,14 +13,28 @@ using namespace pgqrs;
 static Statement select_dead = {
     "SELECT * FROM @.archive WHERE queue_id = $1 AND dead_letter ORDER BY id", 1, {INT8OID}};
 
+// A dead letter of a group goes back into it behind its head (held, vt =
+// infinity) unless the group is empty: settle_groups then makes the first one
+// the head. It keeps its id, so it comes before the messages waiting there.
 static Statement replay_dead = {
     "WITH back AS (DELETE FROM @.archive WHERE queue_id = $1 AND dead_letter "
-    "    AND ($2::bigint[] IS NULL OR id = ANY ($2)) RETURNING *) "
+    "    AND ($2::bigint[] IS NULL OR id = ANY ($2)) "
+    "    AND (group_key IS NULL OR group_key = ANY ($4)) RETURNING *) "
     "INSERT INTO @.messages (id, queue_id, payload, vt, enqueued_at, read_ct, producer_worker_id, "
-    "  last_error) "
-    "SELECT id, queue_id, payload, $3, enqueued_at, 0, producer_worker_id, last_error FROM back "
-    "RETURNING queue_id, vt",
-    3, {INT8OID, INT8ARRAYOID, TIMESTAMPTZOID}, inserts_messages("queue_id", "vt")};
+    "  last_error, priority, group_key, held_vt) "
+    "SELECT id, queue_id, payload, CASE WHEN group_key IS NULL THEN $3 ELSE 'infinity' END, "
+    "  enqueued_at, 0, producer_worker_id, last_error, priority, group_key, "
+    "  CASE WHEN group_key IS NOT NULL THEN $3 END FROM back "
+    "RETURNING queue_id, vt, group_key",
+    4, {INT8OID, INT8ARRAYOID, TIMESTAMPTZOID, TEXTARRAYOID},
+    inserts_grouped("queue_id", "vt", "group_key")};
+
+// The groups of the dead letters replay_dead moves ($4), locked before it (a
+// dead letter of another group, buried meanwhile, stays).
+static Statement select_dead_groups = {
+    "SELECT array_agg(DISTINCT group_key) AS group_keys FROM @.archive WHERE queue_id = $1 "
+    "  AND dead_letter AND ($2::bigint[] IS NULL OR id = ANY ($2)) AND group_key IS NOT NULL",
+    2, {INT8OID, INT8ARRAYOID}};
 
 static Statement first_not_dead = {
     "SELECT x.id FROM unnest($2::bigint[]) AS x(id) WHERE NOT EXISTS "
@@ -43,8 +58,9 @@ PGQRS_FUNCTION(replay_dlq)
     Datum name = queue_name(fcinfo, 0);
     check_array(fcinfo, 1, "msg_ids");
     CallScope call = begin_call(fcinfo);
-    Datum args[3] = {Int64GetDatum(find_queue(name).id), PG_GETARG_DATUM(1), seconds_from_now(0)};
-    const char *nulls = PG_ARGISNULL(1) ? " n " : "   ";
+    Datum args[4] = {Int64GetDatum(find_queue(name).id), PG_GETARG_DATUM(1), seconds_from_now(0)};
+    char nulls[5] = "    ";
+    nulls[1] = PG_ARGISNULL(1) ? 'n' : ' ';
 
     // Named ids must all be dead letters of this queue: checked before anything moves.
     if (!PG_ARGISNULL(1)) {
@@ -55,6 +71,12 @@ PGQRS_FUNCTION(replay_dlq)
                                    static_cast<long long>(DatumGetInt64(value(not_dead, 0, "id", INT8OID))),
                                    TextDatumGetCString(name))));
     }
+    bool no_groups;
+    Datum groups = value(exec(select_dead_groups, args, nulls), 0, "group_keys", TEXTARRAYOID, &no_groups);
+    args[3] = groups;
+    nulls[3] = no_groups ? 'n' : ' ';
+    if (!no_groups)
+        lock_groups(DatumGetInt64(args[0]), groups);
     uint64 replayed = exec(replay_dead, args, nulls).count;
     wake_after_commit(DatumGetInt64(args[0]), static_cast<int>(Min(replayed, (uint64) PG_INT32_MAX)));
     end_call(call);

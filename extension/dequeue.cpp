@@ -31,40 +31,79 @@ int pgqrs::max_wait_seconds_setting = 60;
 // (NULL for all), so a queue recreated under the name after the access check
 // is not claimed from.
 //
-// The scan starts at the claim frontier ($8, $9) when the queue is still the
-// one of id $7 that it was read for, else at the start (frontier.hpp). Each
-// claimed row comes back with the vt and xmin of the version it was claimed
-// in; when the queue was found and the worker is ready, one row comes back
-// even when nothing was claimed (all columns NULL but scanned_queue_id): the
-// evidence that the scan ran.
+// The scan of priority p starts at the claim frontier ($8[p + 1], $9[p + 1])
+// when the queue is still the one of id $7 that it was read for, else at the
+// start (frontier.hpp). Each claimed row comes back with the vt and xmin of
+// the version it was claimed in; when the queue was found and the worker is
+// ready, one row comes back even when nothing was claimed (all columns NULL
+// but scanned_queue_id and scanned_levels): the evidence that the scan ran.
+//
+// claim_messages serves a queue whose messages have all had priority 0
+// (priority_levels = 1); for another it claims nothing and says so in
+// scanned_levels, and claim_by_priority runs instead: one scan per priority
+// used, highest first, each through messages_priority_idx (priority 0
+// through messages_queue_vt_idx), taken lazily up to $2 rows in all.
 #define DEFER RETRY_PENDING("q", "m", "$5")
 #define DELIVER "(m.read_ct < q.max_attempts AND NOT " DEFER ")"
-static Statement claim_messages = {
-    "WITH q AS (SELECT id, max_attempts, retry_backoff, retry_delay_seconds, "
-    "             retry_max_delay_seconds, retry_jitter, "
-    "             CASE WHEN id = $7 THEN $8 ELSE '-infinity'::timestamptz END AS from_vt, "
-    "             CASE WHEN id = $7 THEN $9 ELSE (-9223372036854775807 - 1) END AS from_id "
-    "           FROM @.queues WHERE queue_name = $1 "
-    "           AND ($6::bigint[] IS NULL OR id = ANY ($6)) AND ($4 IS NULL OR EXISTS "
+#define FROM_KEY(level)                                                              \
+    "(CASE WHEN (SELECT id FROM q) = $7 THEN $8[" level " + 1] ELSE '-infinity'::timestamptz END, " \
+    " CASE WHEN (SELECT id FROM q) = $7 THEN $9[" level " + 1] ELSE (-9223372036854775807 - 1) END)"
+#define CLAIM_QUEUE                                                                           \
+    "WITH q AS (SELECT id, max_attempts, retry_backoff, retry_delay_seconds, "               \
+    "             retry_max_delay_seconds, retry_jitter, priority_levels "                   \
+    "           FROM @.queues WHERE queue_name = $1 "                                         \
+    "           AND ($6::bigint[] IS NULL OR id = ANY ($6)) AND ($4 IS NULL OR EXISTS "       \
     "               (SELECT FROM @.workers w WHERE w.id = $4 AND w.status = 'ready'))), "
+#define CLAIM_LEASE                                                                           \
+    "leased AS (UPDATE @.messages m SET "                                                     \
+    "  vt = CASE WHEN " DELIVER " THEN $3 WHEN " DEFER " THEN m.vt + " RETRY_DELAY("q", "m")   \
+    "       ELSE m.vt END, "                                                                  \
+    "  read_ct = CASE WHEN " DELIVER " THEN m.read_ct + 1 ELSE m.read_ct END, "               \
+    "  dequeued_at = CASE WHEN " DELIVER " THEN $5 ELSE m.dequeued_at END, "                  \
+    "  consumer_worker_id = CASE WHEN " DELIVER " THEN $4 ELSE m.consumer_worker_id END, "    \
+    "  retry_at = CASE WHEN " DELIVER " THEN NULL WHEN " DEFER " THEN m.vt + " RETRY_DELAY("q", "m") \
+    "             ELSE m.retry_at END "                                                       \
+    "FROM q WHERE m.id = ANY (ARRAY(SELECT id FROM claimed)) RETURNING m.*) "                 \
+    "SELECT l.*, c.vt AS claimed_vt, c.xmin AS claimed_xmin, q.id AS scanned_queue_id, "     \
+    "  q.priority_levels AS scanned_levels "                                                  \
+    "FROM q LEFT JOIN (leased l JOIN claimed c ON c.id = l.id) ON true "
+#define CLAIM_ARGS                                                                             \
+    9, {TEXTOID, INT4OID, TIMESTAMPTZOID, INT8OID, TIMESTAMPTZOID, INT8ARRAYOID, INT8OID,      \
+        TIMESTAMPTZARRAYOID, INT8ARRAYOID},                                                    \
+        moves_messages("queue_id", "vt", "claimed_vt")
+
+static Statement claim_messages = {
+    CLAIM_QUEUE
     "claimed AS (SELECT m.id, m.vt, m.xmin FROM @.messages m "
     "            WHERE m.queue_id = (SELECT id FROM q) AND m.vt <= $5 "
-    "              AND (m.vt, m.id) >= ((SELECT from_vt FROM q), (SELECT from_id FROM q)) "
+    "              AND (SELECT priority_levels FROM q) = 1 "
+    "              AND (m.vt, m.id) >= " FROM_KEY("0") " "
     "            ORDER BY m.vt, m.id LIMIT $2 FOR UPDATE SKIP LOCKED), "
-    "leased AS (UPDATE @.messages m SET "
-    "  vt = CASE WHEN " DELIVER " THEN $3 WHEN " DEFER " THEN m.vt + " RETRY_DELAY("q", "m")
-    "       ELSE m.vt END, "
-    "  read_ct = CASE WHEN " DELIVER " THEN m.read_ct + 1 ELSE m.read_ct END, "
-    "  dequeued_at = CASE WHEN " DELIVER " THEN $5 ELSE m.dequeued_at END, "
-    "  consumer_worker_id = CASE WHEN " DELIVER " THEN $4 ELSE m.consumer_worker_id END, "
-    "  retry_at = CASE WHEN " DELIVER " THEN NULL WHEN " DEFER " THEN m.vt + " RETRY_DELAY("q", "m")
-    "             ELSE m.retry_at END "
-    "FROM q WHERE m.id = ANY (ARRAY(SELECT id FROM claimed)) RETURNING m.*) "
-    "SELECT l.*, c.vt AS claimed_vt, c.xmin AS claimed_xmin, q.id AS scanned_queue_id "
-    "FROM q LEFT JOIN (leased l JOIN claimed c ON c.id = l.id) ON true ORDER BY l.id",
-    9, {TEXTOID, INT4OID, TIMESTAMPTZOID, INT8OID, TIMESTAMPTZOID, INT8ARRAYOID, INT8OID,
-        TIMESTAMPTZOID, INT8OID},
-    moves_messages("queue_id", "vt", "claimed_vt")};
+    CLAIM_LEASE "ORDER BY l.id",
+    CLAIM_ARGS};
+
+static Statement claim_by_priority = {
+    CLAIM_QUEUE
+    "levels AS (SELECT p FROM generate_series(9, 1, -1) AS p "
+    "           WHERE ((SELECT priority_levels FROM q) & (1 << p)) <> 0), "
+    "claimed AS (SELECT c.* FROM ("
+    "    SELECT h.* FROM levels, LATERAL ("
+    "      SELECT m.id, m.vt, m.xmin FROM @.messages m "
+    "      WHERE m.queue_id = (SELECT id FROM q) AND m.priority > 0 AND m.priority = levels.p "
+    "        AND m.vt <= $5 AND (m.vt, m.id) >= " FROM_KEY("levels.p") " "
+    "      ORDER BY m.vt, m.id LIMIT $2 FOR UPDATE SKIP LOCKED) h "
+    "    UNION ALL "
+    "    SELECT z.* FROM (SELECT m.id, m.vt, m.xmin FROM @.messages m "
+    "      WHERE m.queue_id = (SELECT id FROM q) AND m.vt <= $5 AND m.priority = 0 "
+    "        AND (m.vt, m.id) >= " FROM_KEY("0") " "
+    "      ORDER BY m.vt, m.id LIMIT $2 FOR UPDATE SKIP LOCKED) z"
+    "  ) c LIMIT $2), "
+    CLAIM_LEASE "ORDER BY l.priority DESC, l.id",
+    CLAIM_ARGS};
+#undef CLAIM_ARGS
+#undef CLAIM_LEASE
+#undef CLAIM_QUEUE
+#undef FROM_KEY
 #undef DELIVER
 #undef DEFER
 
@@ -72,10 +111,11 @@ static Statement claim_messages = {
 static Statement bury_messages = {
     "WITH dead AS (DELETE FROM @.messages WHERE id = ANY ($1) RETURNING *) "
     "INSERT INTO @.archive (id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id, dead_letter, last_error) "
+    "  producer_worker_id, consumer_worker_id, dead_letter, last_error, priority, group_key) "
     "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
-    "  producer_worker_id, consumer_worker_id, true, last_error FROM dead RETURNING queue_id, vt",
-    1, {INT8ARRAYOID}, moves_messages("queue_id", nullptr, "vt")};
+    "  producer_worker_id, consumer_worker_id, true, last_error, priority, group_key FROM dead "
+    "RETURNING queue_id, vt, group_key",
+    1, {INT8ARRAYOID}, deletes_grouped("queue_id", "vt", "group_key")};
 
 static Statement select_queue_id = {
     "SELECT id FROM @.queues WHERE queue_name = $1", 1, {TEXTOID}};
@@ -124,12 +164,15 @@ static ClaimArgs claim_args(FunctionCallInfo fcinfo)
     return args;
 }
 
-// The id each queue name had at this backend's last claims: the claim frontier
-// is read for it before a claim, whose statement checks it is still that queue.
+// The id each queue name had at this backend's last claims, and the
+// priorities its messages have had (priority_levels): the claim frontier is
+// read for it before a claim, whose statement checks it is still that queue,
+// and the claim statement is chosen by the priorities.
 constexpr int known_queues_size = 32;
 struct KnownQueue {
     Oid database;
     int64 id;
+    int32 levels;
     int length;
     char name[max_queue_name_length];
 };
@@ -154,7 +197,7 @@ static void forget_queue(Datum name)
         k->database = InvalidOid;
 }
 
-static void remember_queue(Datum name, int64 id)
+static void remember_queue(Datum name, int64 id, int32 levels)
 {
     KnownQueue *k = known_queue(name);
     if (k == nullptr) {
@@ -166,6 +209,7 @@ static void remember_queue(Datum name, int64 id)
         k->database = MyDatabaseId;
     }
     k->id = id;
+    k->levels = levels;
 }
 
 // The id of the queue of that name as this backend last knew it (looked up
@@ -181,8 +225,29 @@ static int64 queue_id_for_claim(Datum name)
     if (rows.count == 0)
         return 0;
     int64 id = DatumGetInt64(value(rows, 0, "id", INT8OID));
-    remember_queue(name, id);
+    remember_queue(name, id, 1);
     return id;
+}
+
+// The priorities a claim scans, in the order it scans them: those of levels
+// (bit p: priority p) from 9 down to 1, then 0.
+static int scan_order(int32 levels, int *order)
+{
+    int n = 0;
+    for (int p = priority_levels - 1; p >= 1; p--)
+        if ((levels & (1 << p)) != 0)
+            order[n++] = p;
+    order[n++] = 0;
+    return n;
+}
+
+static Datum key_array(const ClaimStart &start, bool vts)
+{
+    Datum elements[priority_levels];
+    for (int p = 0; p < priority_levels; p++)
+        elements[p] = vts ? TimestampTzGetDatum(start.from[p].vt) : Int64GetDatum(start.from[p].id);
+    return PointerGetDatum(construct_array(elements, priority_levels, vts ? TIMESTAMPTZOID : INT8OID,
+                                           8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
 // Leases up to batch_size messages into the function's result; returns how
@@ -205,43 +270,54 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
     int delivered = 0;
     for (;;) {
         int32 asked = wanted;
+        KnownQueue *known = known_queue(a.name);
+        int32 levels = known != nullptr ? known->levels : 1;
+        bool by_priority = levels != 1;
         // read before the statement takes its snapshot
         ClaimStart start = frontier_start(queue_id_for_claim(a.name));
         Datum leased_at = seconds_from_now(0);
         Datum args[9] = {a.name, Int32GetDatum(asked), seconds_from_now(a.lock_seconds),
                          a.worker_id, leased_at, allowed, Int64GetDatum(start.queue_id),
-                         TimestampTzGetDatum(start.from.vt), Int64GetDatum(start.from.id)};
+                         key_array(start, true), key_array(start, false)};
         char nulls[10] = "         ";
         nulls[3] = a.has_worker ? ' ' : 'n';
         nulls[5] = all ? 'n' : ' ';
         nulls[6] = start.queue_id == 0 ? 'n' : ' ';
-        Rows claimed = exec(claim_messages, args, nulls);
+        Rows claimed = exec(by_priority ? claim_by_priority : claim_messages, args, nulls);
         uint64 rows = claimed.count;
         Datum *exhausted = static_cast<Datum *>(palloc(sizeof(Datum) * (rows + 1)));
-        ClaimKey *seen = static_cast<ClaimKey *>(palloc(sizeof(ClaimKey) * (rows + 1)));
+        FoundKey *seen = static_cast<FoundKey *>(palloc(sizeof(FoundKey) * (rows + 1)));
         int nexhausted = 0;
         int ndeferred = 0;
         TimestampTz at = DatumGetTimestampTz(leased_at);
         int nseen = 0;
         uint64 nclaimed = 0;
         int64 scanned_queue = 0;  // the queue the scan ran on; 0: it did not run
-        ClaimKey last_seen = claim_order_start;
+        int32 scanned_levels = levels;
+        int claimed_at[priority_levels] = {};
+        ClaimKey last_seen[priority_levels];
+        for (ClaimKey &k : last_seen)
+            k = claim_order_start;
         for (uint64 row = 0; row < rows; row++) {
             scanned_queue = DatumGetInt64(value(claimed, row, "scanned_queue_id", INT8OID));
+            scanned_levels = DatumGetInt32(value(claimed, row, "scanned_levels", INT4OID));
             bool evidence_only;
             Datum id = value(claimed, row, "id", INT8OID, &evidence_only);
             if (evidence_only)
                 continue;
             nclaimed++;
+            int level = DatumGetInt16(value(claimed, row, "priority", INT2OID));
+            claimed_at[level]++;
             // where the scan found the row, unless another transaction changed
             // it after the statement's snapshot (the claim then read its new version)
             if (frontier_seen_before(start, DatumGetTransactionId(
                                                 value(claimed, row, "claimed_xmin", XIDOID)))) {
                 ClaimKey key = {DatumGetTimestampTz(value(claimed, row, "claimed_vt", TIMESTAMPTZOID)),
                                 DatumGetInt64(id)};
-                seen[nseen++] = key;
-                if (last_seen.vt < key.vt || (last_seen.vt == key.vt && last_seen.id < key.id))
-                    last_seen = key;
+                seen[nseen++] = {level, key};
+                ClaimKey &last = last_seen[level];
+                if (last.vt < key.vt || (last.vt == key.vt && last.id < key.id))
+                    last = key;
             }
             bool never_leased, no_retry;
             Datum dequeued_at = value(claimed, row, "dequeued_at", TIMESTAMPTZOID, &never_leased);
@@ -253,18 +329,35 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
             else
                 exhausted[nexhausted++] = id;
         }
-        if (scanned_queue != 0 && scanned_queue != start.queue_id)
-            remember_queue(a.name, scanned_queue);  // recreated under its name
+        if (scanned_queue != 0 && (scanned_queue != start.queue_id || scanned_levels != levels))
+            remember_queue(a.name, scanned_queue, scanned_levels);  // recreated, or new priorities
         else if (rows == 0)
             forget_queue(a.name);  // deleted, or a worker not ready: look it up again next time
-        // Evidence to raise the frontier: the scan ran on the queue it was read
-        // for. A short batch saw every claimable row up to leased_at; a full
-        // one every row up to the last it found where it lay.
+        // Evidence to raise the frontier of each priority: the scan ran on the
+        // queue it was read for, and saw every claimable row of a priority up
+        // to leased_at (a priority scanned before the batch was full), or up to
+        // the last row it found where it lay (the priority that filled it).
         bool short_batch = nclaimed < static_cast<uint64>(asked);
-        bool scanned = scanned_queue != 0 && scanned_queue == start.queue_id;
-        ClaimKey target = short_batch ? ClaimKey{DatumGetTimestampTz(leased_at), PG_INT64_MIN} : last_seen;
-        frontier_finish(start, scanned, short_batch || nseen > 0, target, seen, nseen);
+        bool wrong_statement = !by_priority && scanned_levels != 1;  // claimed nothing
+        bool scanned = scanned_queue != 0 && scanned_queue == start.queue_id && !wrong_statement;
+        LevelEvidence evidence[priority_levels] = {};
+        int order[priority_levels];
+        int norder = scan_order(by_priority ? scanned_levels : 1, order);
+        int filling = -1;  // the priority where a full batch ended
+        for (int i = 0; i < norder && !short_batch; i++)
+            if (claimed_at[order[i]] > 0)
+                filling = i;
+        for (int i = 0; i < norder; i++) {
+            int p = order[i];
+            if (short_batch || i < filling)
+                evidence[p] = {true, {DatumGetTimestampTz(leased_at), PG_INT64_MIN}};
+            else if (i == filling && last_seen[p].vt != DT_NOBEGIN)
+                evidence[p] = {true, last_seen[p]};
+        }
+        frontier_finish(start, scanned, evidence, seen, nseen);
         pfree(seen);
+        if (wrong_statement)
+            continue;  // the queue has priorities now: claim by priority
         int taken = static_cast<int>(nclaimed) - nexhausted - ndeferred;
         if (taken > 0)  // an abort makes them visible again: waiters must hear of it
             wake_after_abort(DatumGetInt64(value(claimed, 0, "queue_id", INT8OID)), taken);

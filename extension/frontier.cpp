@@ -26,7 +26,8 @@ struct Slot {
     Oid database;  // InvalidOid: free
     int64 queue_id;
     uint32 generation;  // a new one each time the slot is taken or freed
-    ClaimKey f;
+    ClaimKey f[priority_levels];
+    uint32 levels_claimed;  // bit p: a claim scanned priority p
     uint64 seq;
     TimestampTz ring[ring_size];
     TimestampTz last_reset;
@@ -188,7 +189,9 @@ int take_slot(int64 queue_id)
         TimestampTz now = GetCurrentTimestamp();
         SpinLockAcquire(&slot->mutex);
         slot->generation++;
-        slot->f = claim_order_start;
+        for (ClaimKey &f : slot->f)
+            f = claim_order_start;
+        slot->levels_claimed = 0;
         slot->seq++;
         slot->last_reset = now;
         slot->raises = slot->refused_raises = slot->lowerings = slot->resets = slot->found_below = 0;
@@ -228,16 +231,17 @@ int find_slot(int64 queue_id, bool create)
     return found;
 }
 
-// Under the slot's mutex: F goes down to (vt, min) and the lowering is
-// recorded for the claims running now.
+// Under the slot's mutex: F of every priority goes down to (vt, min) and the
+// lowering is recorded for the claims running now.
 void lower_locked(Slot *slot, TimestampTz vt)
 {
     slot->seq++;
     slot->ring[slot->seq % ring_size] = vt;
     slot->lowerings++;
     ClaimKey key = {vt, PG_INT64_MIN};
-    if (key_less(key, slot->f))
-        slot->f = key;
+    for (ClaimKey &f : slot->f)
+        if (key_less(key, f))
+            f = key;
 }
 
 // Lowers queue_id's F once what this transaction did is visible. A vt later
@@ -379,7 +383,10 @@ bool frontier_active()
 
 ClaimStart frontier_start(int64 queue_id)
 {
-    ClaimStart start = {0, -1, 0, 0, claim_order_start, false, claim_order_start, nullptr};
+    ClaimStart start = {};
+    start.slot = -1;
+    for (int p = 0; p < priority_levels; p++)
+        start.from[p] = start.audited[p] = claim_order_start;
     if (state == nullptr || queue_id == 0 || IsolationUsesXactSnapshot())
         return start;
     start.queue_id = queue_id;
@@ -393,7 +400,8 @@ ClaimStart frontier_start(int64 queue_id)
         if (frontier_reset_seconds_setting > 0 &&
             now - slot->last_reset >= static_cast<int64>(frontier_reset_seconds_setting) * USECS_PER_SEC) {
             start.audit = true;
-            start.audited = slot->f;
+            for (int p = 0; p < priority_levels; p++)
+                start.audited[p] = slot->f[p];
             lower_locked(slot, DT_NOBEGIN);
             slot->lowerings--;  // a reset, counted as one
             slot->resets++;
@@ -402,7 +410,8 @@ ClaimStart frontier_start(int64 queue_id)
         start.slot = i;
         start.generation = slot->generation;
         start.seq = slot->seq;
-        start.from = slot->f;
+        for (int p = 0; p < priority_levels; p++)
+            start.from[p] = slot->f[p];
     }
     SpinLockRelease(&slot->mutex);
     if (start.slot >= 0)
@@ -419,10 +428,9 @@ bool frontier_seen_before(const ClaimStart &start, TransactionId xmin)
     return !XidInMVCCSnapshot(xmin, start.before);
 }
 
-void frontier_finish(ClaimStart &start, bool scanned, bool has_target, ClaimKey target,
-                     const ClaimKey *found, int nfound)
+void frontier_finish(ClaimStart &start, bool scanned, const LevelEvidence *levels,
+                     const FoundKey *found, int nfound)
 {
-    bool raise = scanned && has_target;
     if (start.before != nullptr) {
         UnregisterSnapshot(start.before);
         start.before = nullptr;
@@ -432,6 +440,9 @@ void frontier_finish(ClaimStart &start, bool scanned, bool has_target, ClaimKey 
             find_slot(start.queue_id, true);  // raised from the next claim on
         return;
     }
+    bool raise = false;
+    for (int p = 0; p < priority_levels; p++)
+        raise = raise || (scanned && levels[p].has_target);
     Slot *slot = &state->slots[start.slot];
     SpinLockAcquire(&slot->mutex);
     if (slot_is(slot, start.queue_id) && slot->generation == start.generation) {
@@ -449,19 +460,26 @@ void frontier_finish(ClaimStart &start, bool scanned, bool has_target, ClaimKey 
                     clamp = lowered;
             }
             if (start.audit) {
-                ClaimKey bound = key_less(clamp, start.audited) ? clamp : start.audited;
-                for (int i = 0; i < nfound; i++)
-                    if (key_less(found[i], bound))
+                for (int i = 0; i < nfound; i++) {
+                    ClaimKey audited = start.audited[found[i].level];
+                    ClaimKey bound = key_less(clamp, audited) ? clamp : audited;
+                    if (key_less(found[i].key, bound))
                         slot->found_below++;
-            }
-            if (raise) {
-                if (key_less(clamp, target))
-                    target = clamp;
-                if (key_less(slot->f, target)) {
-                    slot->f = target;
-                    slot->raises++;
                 }
             }
+            bool raised = false;
+            for (int p = 0; raise && p < priority_levels; p++) {
+                if (!levels[p].has_target)
+                    continue;
+                slot->levels_claimed |= 1u << p;
+                ClaimKey target = key_less(clamp, levels[p].target) ? clamp : levels[p].target;
+                if (key_less(slot->f[p], target)) {
+                    slot->f[p] = target;
+                    raised = true;
+                }
+            }
+            if (raised)
+                slot->raises++;
         }
     }
     SpinLockRelease(&slot->mutex);
@@ -516,7 +534,13 @@ int frontier_stats(FrontierStats *stats, int max)
             continue;
         SpinLockAcquire(&slot->mutex);
         if (slot->database == MyDatabaseId) {
-            stats[n] = {slot->queue_id, slot->f, slot->raises, slot->refused_raises,
+            ClaimKey lowest = {DT_NOEND, PG_INT64_MAX};
+            for (int p = 0; p < priority_levels; p++)
+                if ((slot->levels_claimed & (1u << p)) != 0 && key_less(slot->f[p], lowest))
+                    lowest = slot->f[p];
+            if (slot->levels_claimed == 0)
+                lowest = slot->f[0];
+            stats[n] = {slot->queue_id, lowest, slot->raises, slot->refused_raises,
                         slot->lowerings, slot->resets, slot->found_below};
             n++;
         }

@@ -25,6 +25,10 @@ struct ClaimKey {
 
 constexpr ClaimKey claim_order_start = {DT_NOBEGIN, PG_INT64_MIN};
 
+// Priorities 0 to 9: each is a claim order of its own, with its own F. A
+// lowering lowers them all (a writer notes where, not at which priority).
+constexpr int priority_levels = 10;
+
 // pgqrs.frontier_queues: slots in shared memory (0: no frontier).
 extern int frontier_queues_setting;
 // pgqrs.frontier_reset_seconds: how often a queue's F restarts from the
@@ -47,9 +51,9 @@ struct ClaimStart {
     int slot;            // -1: none yet (scan from the start; a raise takes one)
     uint32 generation;
     uint64 seq;          // lowerings seen so far
-    ClaimKey from;       // where the scan starts
+    ClaimKey from[priority_levels];  // where the scan of each priority starts
     bool audit;          // F was reset for this claim: count rows found below `audited`
-    ClaimKey audited;
+    ClaimKey audited[priority_levels];
     Snapshot before;     // taken before the statement's: rows it sees were not re-read
 };
 
@@ -61,13 +65,26 @@ ClaimStart frontier_start(int64 queue_id);
 // statement began: its key is where the scan found it.
 bool frontier_seen_before(const ClaimStart &start, TransactionId xmin);
 
+// What a claim showed of one priority: every claimable row of it lies at or
+// above target (has_target false: nothing known).
+struct LevelEvidence {
+    bool has_target;
+    ClaimKey target;
+};
+
+// A claimed row seen before the claim's statement, where the scan found it.
+struct FoundKey {
+    int level;
+    ClaimKey key;
+};
+
 // After the claim's statement, which scanned the queue F was read for when
-// `scanned`: raises F to target (when has_target), clamped by every lowering
-// since the start; a queue without a slot gets one instead. `found` holds the
-// keys of the claimed rows seen before it, counted as found below F when this
-// claim audits it. Releases start.before.
-void frontier_finish(ClaimStart &start, bool scanned, bool has_target, ClaimKey target,
-                     const ClaimKey *found, int nfound);
+// `scanned`: raises each priority's F to its evidence's target, clamped by
+// every lowering since the start; a queue without a slot gets one instead.
+// `found` are counted as found below F when this claim audits it. Releases
+// start.before.
+void frontier_finish(ClaimStart &start, bool scanned, const LevelEvidence *levels,
+                     const FoundKey *found, int nfound);
 
 // This transaction makes a row of queue_id claimable at vt if it commits.
 void frontier_note_commit(int64 queue_id, TimestampTz vt);
@@ -84,7 +101,8 @@ void frontier_statement_ends();
 // The queue is deleted if this transaction commits: its slot is freed then.
 void frontier_note_deleted(int64 queue_id);
 
-// One queue's slot, for claim_frontier_stats.
+// One queue's slot, for claim_frontier_stats; f: the lowest F of the
+// priorities its claims have scanned.
 struct FrontierStats {
     int64 queue_id;
     ClaimKey f;

@@ -13,7 +13,8 @@ extern "C" {
 using namespace pgqrs;
 
 static const char *const producer_functions[] = {"enqueue", "enqueue_batch", "enqueue_dedup",
-                                                 "enqueue_batch_dedup", "publish", nullptr};
+                                                 "enqueue_batch_dedup", "publish", "set_priority",
+                                                 nullptr};
 
 static const char *const consumer_functions[] = {
     "dequeue", "dequeue_wait", "archive", "archive_batch", "delete", "delete_batch",
@@ -132,8 +133,8 @@ static void grant_functions(const char *role_sql, const char *const *names)
 static const char *tables_of(const char *schema)
 {
     return psprintf("%s.queues, %s.workers, %s.messages, %s.archive, %s.grants, %s.topics, "
-                    "%s.subscriptions, %s.schedules", schema, schema, schema, schema, schema, schema,
-                    schema, schema);
+                    "%s.subscriptions, %s.schedules, %s.message_groups", schema, schema, schema, schema,
+                    schema, schema, schema, schema, schema);
 }
 
 // GRANTs what one kind of access needs to role_sql.

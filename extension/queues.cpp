@@ -33,10 +33,12 @@ static Statement select_all_queues = {
 static Statement lock_queue = {
     "SELECT id FROM @.queues WHERE queue_name = $1 FOR UPDATE", 1, {TEXTOID}};
 
-// Deletes the messages of a queue that nobody holds a live lease on. A row a
+// Deletes the messages of a queue that nobody holds a live lease on, and its
+// groups (delete_queue goes on only when nothing is left). A row a
 // concurrent dequeue is leasing is waited for and checked again once that
 // commits, so a lease is never deleted here.
 static Statement delete_unleased = {
+    "WITH g AS (DELETE FROM @.message_groups WHERE queue_id = $1) "
     "DELETE FROM @.messages WHERE queue_id = $1 "
     "  AND NOT (dequeued_at IS NOT NULL AND vt > $2 AND retry_at IS NULL)",
     2, {INT8OID, TIMESTAMPTZOID}, deletes_queue_messages(1)};
@@ -46,6 +48,7 @@ static Statement count_messages = {
 
 static Statement delete_queue_rows = {
     "WITH m AS (DELETE FROM @.messages WHERE queue_id = $1), "
+    "g AS (DELETE FROM @.message_groups WHERE queue_id = $1), "
     "a AS (DELETE FROM @.archive WHERE queue_id = $1), "
     "w AS (UPDATE @.workers SET status = 'stopped', shutdown_at = now() "
     "      WHERE queue_id = $1 AND status <> 'stopped') "
@@ -53,6 +56,7 @@ static Statement delete_queue_rows = {
     1, {INT8OID}, deletes_queue_messages(1, true)};
 
 static Statement delete_queue_messages = {
+    "WITH g AS (DELETE FROM @.message_groups WHERE queue_id = $1) "
     "DELETE FROM @.messages WHERE queue_id = $1", 1, {INT8OID}, deletes_queue_messages(1)};
 
 static Statement delete_queue_archive = {

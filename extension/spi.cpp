@@ -1,6 +1,7 @@
 #include "spi.hpp"
 
 #include "frontier.hpp"
+#include "groups.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -163,10 +164,24 @@ static bool writes_messages(const char *sql)
            (strstr(sql, "@.messages") != nullptr && strstr(sql, "FOR UPDATE") != nullptr);
 }
 
+// True when the text adds or removes messages without saying what that does
+// to their groups: only a statement that deletes a queue's groups with its
+// messages may.
+static bool changes_groups_unsaid(const Statement &st)
+{
+    bool adds_or_removes = strstr(st.sql, "INTO @.messages") != nullptr ||
+                           strstr(st.sql, "DELETE FROM @.messages") != nullptr;
+    return adds_or_removes && st.effect.groups == GroupChange::none &&
+           strstr(st.sql, "DELETE FROM @.message_groups") == nullptr;
+}
+
 static void prepare(Statement &st)
 {
     if (!st.effect.declared && writes_messages(st.sql))
         elog(ERROR, "pgqrs: statement changes messages without a MessageEffect: %s", st.sql);
+    if (changes_groups_unsaid(st) ||
+        (st.effect.groups == GroupChange::ungrouped && strstr(st.sql, "group_key") != nullptr))
+        elog(ERROR, "pgqrs: statement adds or removes messages without a GroupChange: %s", st.sql);
     if (st.plan != nullptr) {
         SPI_freeplan(st.plan);
         st.plan = nullptr;
@@ -240,6 +255,22 @@ static void note_effect(const MessageEffect &e, const Datum *values, const Rows 
     }
 }
 
+// True when a row the statement returned is in a group (the column is
+// looked up once: most statements move messages without one).
+static bool any_grouped(const MessageEffect &e, const Rows &rows)
+{
+    if (rows.count == 0)
+        return false;
+    int col = column_of(rows, e.group, TEXTOID);
+    for (uint64 row = 0; row < rows.count; row++) {
+        bool isnull;
+        SPI_getbinval(rows.table->vals[row], rows.table->tupdesc, col, &isnull);
+        if (!isnull)
+            return true;
+    }
+    return false;
+}
+
 Rows exec(Statement &st, const Datum *values, const char *nulls, long count)
 {
     if (st.plan == nullptr || st.schema != call_schema || strcmp(st.schema_name, call_schema_name) != 0)
@@ -256,6 +287,9 @@ Rows exec(Statement &st, const Datum *values, const char *nulls, long count)
     note_effect(st.effect, values, rows);
     if (locks)
         frontier_statement_ends();
+    if ((st.effect.groups == GroupChange::joins || st.effect.groups == GroupChange::leaves) &&
+        any_grouped(st.effect, rows))
+        settle_groups(st.effect, rows);
     return rows;
 }
 

@@ -26,6 +26,17 @@ enum class OnAbort {
     queue_start,   // rows come back anywhere: the queue's frontier restarts
 };
 
+// What a statement that adds or removes messages does to ordered groups
+// (groups.hpp): exec settles the groups of the rows it returns. A statement
+// that inserts or deletes messages must say (prepare refuses it otherwise),
+// so that no message joins or leaves a group behind its back.
+enum class GroupChange {
+    none,       // adds or removes no message (or every message of a queue, with its groups)
+    ungrouped,  // adds messages without a group (its text names no group_key)
+    joins,      // inserted the rows returned, into the groups locked before (lock_groups)
+    leaves,     // deleted the rows returned; vt = infinity: the row was held, not its group's head
+};
+
 struct MessageEffect {
     bool declared;
     const char *queue;     // column of each row's queue id; nullptr: argument queue_arg
@@ -34,39 +45,56 @@ struct MessageEffect {
     OnAbort on_abort;
     const char *restored;  // column for OnAbort::restored_vt
     bool deletes_queue;    // the queue itself is deleted at commit
+    GroupChange groups;
+    const char *group;     // column of each row's group key
 };
 
 // The statement reads messages, or writes only other tables.
-constexpr MessageEffect reads_messages = {true, nullptr, 0, nullptr, OnAbort::nothing, nullptr, false};
+constexpr MessageEffect reads_messages = {true,  nullptr, 0, nullptr, OnAbort::nothing, nullptr, false,
+                                          GroupChange::none, nullptr};
 
-// Inserts rows claimable at column `vt` (enqueue, replay).
+// Inserts rows claimable at column `vt`, none of them in a group (schedules, publish).
 constexpr MessageEffect inserts_messages(const char *queue, const char *vt)
 {
-    return {true, queue, 0, vt, OnAbort::nothing, nullptr, false};
+    return {true, queue, 0, vt, OnAbort::nothing, nullptr, false, GroupChange::ungrouped, nullptr};
 }
 
 // Moves rows from `old_vt` to `new_vt` (a claim, nullptr: rows deleted).
 constexpr MessageEffect moves_messages(const char *queue, const char *new_vt, const char *old_vt)
 {
-    return {true, queue, 0, new_vt, OnAbort::restored_vt, old_vt, false};
+    return {true, queue, 0, new_vt, OnAbort::restored_vt, old_vt, false, GroupChange::none, nullptr};
 }
 
 // Moves rows to `new_vt`, never above where they were (release, reclaim).
 constexpr MessageEffect lowers_messages(const char *queue, const char *new_vt)
 {
-    return {true, queue, 0, new_vt, OnAbort::visible_vt, nullptr, false};
+    return {true, queue, 0, new_vt, OnAbort::visible_vt, nullptr, false, GroupChange::none, nullptr};
 }
 
 // Moves rows to `new_vt` from a vt the statement does not return (extend).
 constexpr MessageEffect reschedules_messages(const char *queue, const char *new_vt)
 {
-    return {true, queue, 0, new_vt, OnAbort::queue_start, nullptr, false};
+    return {true, queue, 0, new_vt, OnAbort::queue_start, nullptr, false, GroupChange::none, nullptr};
 }
 
-// Deletes rows of the queue in argument queue_arg without returning them (purge).
+// Deletes rows of the queue in argument queue_arg without returning them
+// (purge); the statement deletes the queue's groups too.
 constexpr MessageEffect deletes_queue_messages(int queue_arg, bool with_queue = false)
 {
-    return {true, nullptr, queue_arg, nullptr, OnAbort::queue_start, nullptr, with_queue};
+    return {true, nullptr, queue_arg, nullptr, OnAbort::queue_start, nullptr, with_queue,
+            GroupChange::none, nullptr};
+}
+
+// Inserts rows claimable at column `vt`, each in the group of column `group`.
+constexpr MessageEffect inserts_grouped(const char *queue, const char *vt, const char *group)
+{
+    return {true, queue, 0, vt, OnAbort::nothing, nullptr, false, GroupChange::joins, group};
+}
+
+// Deletes rows that were at column `old_vt`, each leaving the group of column `group`.
+constexpr MessageEffect deletes_grouped(const char *queue, const char *old_vt, const char *group)
+{
+    return {true, queue, 0, nullptr, OnAbort::restored_vt, old_vt, false, GroupChange::leaves, group};
 }
 
 // A SQL statement of ours; plan starts null and is prepared on first use, and

@@ -158,27 +158,35 @@ SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('to
 -- given again below, from the grants table).
 DROP FUNCTION enqueue(text, jsonb, int, bigint);
 CREATE FUNCTION enqueue(queue_name text, payload jsonb, delay_seconds int DEFAULT 0,
-                        worker_id bigint DEFAULT NULL, dedup_key text DEFAULT NULL)
+                        worker_id bigint DEFAULT NULL, dedup_key text DEFAULT NULL,
+                        priority int DEFAULT 0, group_key text DEFAULT NULL)
 RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_enqueue' LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION enqueue(text, jsonb, int, bigint, text) IS 'adds a message (a JSON object), visible after delay_seconds; returns its id, or that of the message holding dedup_key';
+COMMENT ON FUNCTION enqueue(text, jsonb, int, bigint, text, int, text) IS 'adds a message (a JSON object), visible after delay_seconds, with a priority (0 to 9, higher first) and an ordered group; returns its id, or that of the message holding dedup_key';
 
 DROP FUNCTION enqueue_batch(text, jsonb[], int, bigint);
 CREATE FUNCTION enqueue_batch(queue_name text, payloads jsonb[], delay_seconds int DEFAULT 0,
-                              worker_id bigint DEFAULT NULL, dedup_keys text[] DEFAULT NULL)
+                              worker_id bigint DEFAULT NULL, dedup_keys text[] DEFAULT NULL,
+                              priorities int[] DEFAULT NULL, group_keys text[] DEFAULT NULL)
 RETURNS SETOF bigint AS 'MODULE_PATHNAME', 'pgqrs_enqueue_batch' LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION enqueue_batch(text, jsonb[], int, bigint, text[]) IS 'adds messages in one statement; returns their ids in input order (for a message whose dedup key is held, the holder''s id)';
+COMMENT ON FUNCTION enqueue_batch(text, jsonb[], int, bigint, text[], int[], text[]) IS 'adds messages in one statement; returns their ids in input order (for a message whose dedup key is held, the holder''s id)';
 
 CREATE FUNCTION enqueue_dedup(queue_name text, payload jsonb, dedup_key text,
                               delay_seconds int DEFAULT 0, worker_id bigint DEFAULT NULL,
+                              priority int DEFAULT 0, group_key text DEFAULT NULL,
                               OUT msg_id bigint, OUT inserted boolean)
 RETURNS record AS 'MODULE_PATHNAME', 'pgqrs_enqueue_dedup' LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION enqueue_dedup(text, jsonb, text, int, bigint) IS 'enqueue with a dedup key: the new message''s id and inserted = true, or the id of the message holding the key and inserted = false';
+COMMENT ON FUNCTION enqueue_dedup(text, jsonb, text, int, bigint, int, text) IS 'enqueue with a dedup key: the new message''s id and inserted = true, or the id of the message holding the key and inserted = false';
 
 CREATE FUNCTION enqueue_batch_dedup(queue_name text, payloads jsonb[], dedup_keys text[],
-                                    delay_seconds int DEFAULT 0, worker_id bigint DEFAULT NULL)
+                                    delay_seconds int DEFAULT 0, worker_id bigint DEFAULT NULL,
+                                    priorities int[] DEFAULT NULL, group_keys text[] DEFAULT NULL)
 RETURNS TABLE (msg_id bigint, inserted boolean)
 AS 'MODULE_PATHNAME', 'pgqrs_enqueue_batch_dedup' LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION enqueue_batch_dedup(text, jsonb[], text[], int, bigint) IS 'enqueue_batch with dedup keys: one row per payload, in input order, saying whether it was inserted';
+COMMENT ON FUNCTION enqueue_batch_dedup(text, jsonb[], text[], int, bigint, int[], text[]) IS 'enqueue_batch with dedup keys: one row per payload, in input order, saying whether it was inserted';
+
+CREATE FUNCTION set_priority(msg_id bigint, priority int)
+RETURNS boolean AS 'MODULE_PATHNAME', 'pgqrs_set_priority' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION set_priority(bigint, int) IS 'gives a message that is not leased another priority (0 to 9); false when no such message';
 
 CREATE FUNCTION set_dedup_window(queue_name text, seconds int)
 RETURNS queues AS 'MODULE_PATHNAME', 'pgqrs_set_dedup_window' LANGUAGE C VOLATILE;
@@ -301,6 +309,33 @@ COMMENT ON COLUMN messages.last_error IS 'the error text of the last failed atte
 ALTER TABLE archive ADD COLUMN last_error text;
 ALTER TYPE queue_metrics ADD ATTRIBUTE retrying_messages bigint, ADD ATTRIBUTE next_retry_at timestamptz;
 
+-- Priorities and ordered groups.
+ALTER TABLE queues ADD COLUMN priority_levels int NOT NULL DEFAULT 1;
+COMMENT ON COLUMN queues.priority_levels IS 'the priorities messages of the queue have had: bit p set for priority p (claims look at these levels only)';
+ALTER TABLE messages
+    ADD COLUMN priority smallint NOT NULL DEFAULT 0
+        CHECK (priority OPERATOR(pg_catalog.>=) 0 AND priority OPERATOR(pg_catalog.<=) 9),
+    ADD COLUMN group_key text,
+    ADD COLUMN held_vt timestamptz;
+COMMENT ON COLUMN messages.priority IS '0 to 9: visible messages of a higher priority are delivered first';
+COMMENT ON COLUMN messages.group_key IS 'the ordered group of the message: one message of a group is delivered at a time, in the order they joined it';
+COMMENT ON COLUMN messages.held_vt IS 'set while the message waits behind an earlier one of its group (vt is then infinity): the vt it gets when it becomes the head';
+CREATE INDEX messages_priority_idx ON messages (queue_id, priority, vt, id)
+    WHERE priority OPERATOR(pg_catalog.>) 0;
+CREATE INDEX messages_group_held_idx ON messages (queue_id, group_key, id)
+    WHERE held_vt IS NOT NULL;
+ALTER TABLE archive ADD COLUMN priority smallint NOT NULL DEFAULT 0, ADD COLUMN group_key text;
+CREATE TABLE message_groups (
+    queue_id   bigint NOT NULL REFERENCES queues (id) ON DELETE CASCADE,
+    group_key  text NOT NULL,
+    messages   bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (queue_id, group_key)
+);
+COMMENT ON TABLE message_groups IS 'pgqrs ordered groups with messages in a queue, and how many; change only through the pgqrs functions';
+SELECT pg_catalog.pg_extension_config_dump('message_groups', '');
+ALTER TYPE queue_metrics ADD ATTRIBUTE held_messages bigint, ADD ATTRIBUTE groups bigint,
+    ADD ATTRIBUTE pending_by_priority jsonb;
+
 CREATE FUNCTION set_retry_policy(queue_name text, backoff text, delay_seconds double precision DEFAULT NULL,
                                  max_delay_seconds double precision DEFAULT NULL,
                                  jitter double precision DEFAULT 0)
@@ -372,7 +407,8 @@ BEGIN
                     AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['grant_access', 'revoke_access', 'enqueue',
                         'enqueue_batch', 'enqueue_dedup', 'enqueue_batch_dedup', 'set_dedup_window',
                         'create_topic', 'delete_topic', 'list_topics', 'subscribe', 'unsubscribe',
-                        'publish', 'claim_frontier_stats', 'reset_claim_frontier', 'set_retry_policy']) LOOP
+                        'publish', 'claim_frontier_stats', 'reset_claim_frontier', 'set_retry_policy',
+                        'set_priority']) LOOP
         EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO %s', object, $n$@extowner@$n$);
         EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', object);
     END LOOP;
@@ -415,15 +451,16 @@ BEGIN
                         'set_dedup_window', 'create_topic', 'delete_topic', 'subscribe',
                         'unsubscribe', 'publish', 'create_schedule', 'list_schedules',
                         'pause_schedule', 'resume_schedule', 'delete_schedule',
-                        'run_due_schedules', 'cron_times', 'set_retry_policy'])
+                        'run_due_schedules', 'cron_times', 'set_retry_policy', 'set_priority'])
                     OR grant_row.access OPERATOR(pg_catalog.=) 'producer' AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY[
-                        'enqueue', 'enqueue_batch', 'enqueue_dedup', 'enqueue_batch_dedup', 'publish']))
+                        'enqueue', 'enqueue_batch', 'enqueue_dedup', 'enqueue_batch_dedup', 'publish',
+                        'set_priority']))
             UNION ALL
             SELECT 'pg_catalog.pg_class'::pg_catalog.regclass::oid, c.oid, pg_catalog.format('SELECT ON TABLE %s', c.oid::pg_catalog.regclass)
               FROM pg_catalog.pg_class c
              WHERE grant_row.access OPERATOR(pg_catalog.=) 'admin'
                AND c.oid OPERATOR(pg_catalog.=) ANY (ARRAY['topics'::pg_catalog.regclass, 'subscriptions'::pg_catalog.regclass,
-                                                            'schedules'::pg_catalog.regclass]::oid[])
+                                                            'schedules'::pg_catalog.regclass, 'message_groups'::pg_catalog.regclass]::oid[])
         LOOP
             initial := (SELECT i.initprivs FROM pg_catalog.pg_init_privs i
                          WHERE i.objoid OPERATOR(pg_catalog.=) target.oid AND i.classoid OPERATOR(pg_catalog.=) target.class

@@ -77,10 +77,12 @@ CREATE TABLE queues (
                             CHECK (retry_backoff OPERATOR(pg_catalog.=) ANY (ARRAY['none', 'fixed', 'exponential'])),
     retry_delay_seconds     double precision NOT NULL DEFAULT 0,
     retry_max_delay_seconds double precision NOT NULL DEFAULT 0,
-    retry_jitter            double precision NOT NULL DEFAULT 0
+    retry_jitter            double precision NOT NULL DEFAULT 0,
+    priority_levels         int NOT NULL DEFAULT 1
 );
 COMMENT ON TABLE queues IS 'pgqrs queues; change only through the pgqrs functions';
 COMMENT ON COLUMN queues.dedup_window_seconds IS 'how long an archived message keeps its dedup_key from being enqueued again (0: only while in the queue)';
+COMMENT ON COLUMN queues.priority_levels IS 'the priorities messages of the queue have had: bit p set for priority p (claims look at these levels only)';
 COMMENT ON COLUMN queues.retry_backoff IS 'the retry policy (none, fixed, exponential): how long a message whose attempt failed waits before the next one; set with set_retry_policy';
 
 CREATE TABLE workers (
@@ -113,11 +115,18 @@ CREATE TABLE messages (
     consumer_worker_id  bigint,
     dedup_key           text,
     retry_at            timestamptz,
-    last_error          text
+    last_error          text,
+    priority            smallint NOT NULL DEFAULT 0
+                        CHECK (priority OPERATOR(pg_catalog.>=) 0 AND priority OPERATOR(pg_catalog.<=) 9),
+    group_key           text,
+    held_vt             timestamptz
 );
 COMMENT ON TABLE messages IS 'pgqrs messages waiting, delayed or leased; vt is the time they become visible';
 COMMENT ON COLUMN messages.retry_at IS 'the next attempt: set when a lease ends unfinished (released, or expired and deferred by the retry policy), NULL while leased';
 COMMENT ON COLUMN messages.last_error IS 'the error text of the last failed attempt (release with an error), at most 4096 bytes';
+COMMENT ON COLUMN messages.priority IS '0 to 9: visible messages of a higher priority are delivered first';
+COMMENT ON COLUMN messages.group_key IS 'the ordered group of the message: one message of a group is delivered at a time, in the order they joined it';
+COMMENT ON COLUMN messages.held_vt IS 'set while the message waits behind an earlier one of its group (vt is then infinity): the vt it gets when it becomes the head';
 -- the claim scan: visible messages of one queue, oldest first; leased rows
 -- (vt in the future) lie past the range the scan walks
 CREATE INDEX messages_queue_vt_idx ON messages (queue_id, vt, id);
@@ -127,6 +136,14 @@ CREATE INDEX messages_consumer_idx ON messages (consumer_worker_id)
 -- that moves such a row adds nothing here)
 CREATE UNIQUE INDEX messages_dedup_key_idx ON messages (queue_id, dedup_key)
     WHERE dedup_key IS NOT NULL;
+-- the claim scan of priorities above 0 (priority 0 is scanned through
+-- messages_queue_vt_idx): a queue whose messages all have priority 0 puts
+-- nothing here
+CREATE INDEX messages_priority_idx ON messages (queue_id, priority, vt, id)
+    WHERE priority OPERATOR(pg_catalog.>) 0;
+-- the next message of a group, once its head is gone
+CREATE INDEX messages_group_held_idx ON messages (queue_id, group_key, id)
+    WHERE held_vt IS NOT NULL;
 
 CREATE TABLE archive (
     id                  bigint PRIMARY KEY,
@@ -141,7 +158,9 @@ CREATE TABLE archive (
     archived_at         timestamptz NOT NULL DEFAULT pg_catalog.now(),
     dead_letter         boolean NOT NULL DEFAULT false,
     dedup_key           text,
-    last_error          text
+    last_error          text,
+    priority            smallint NOT NULL DEFAULT 0,
+    group_key           text
 );
 COMMENT ON TABLE archive IS 'pgqrs messages done (archived) or dead-lettered (dead_letter = true), with their original id';
 CREATE INDEX archive_queue_archived_idx ON archive (queue_id, archived_at);
@@ -202,6 +221,16 @@ CREATE TABLE schedules (
 COMMENT ON TABLE schedules IS 'pgqrs recurring schedules: payload enqueued to queue_name at each time of cron_expression in time_zone; change through the schedule functions';
 CREATE INDEX schedules_due_idx ON schedules (next_run_at) WHERE NOT paused;
 
+-- Ordered groups: one row per group with messages in a queue. Every change of
+-- a group's members locks its row first (groups.cpp), which orders them.
+CREATE TABLE message_groups (
+    queue_id   bigint NOT NULL REFERENCES queues (id) ON DELETE CASCADE,
+    group_key  text NOT NULL,
+    messages   bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (queue_id, group_key)
+);
+COMMENT ON TABLE message_groups IS 'pgqrs ordered groups with messages in a queue, and how many; change only through the pgqrs functions';
+
 -- pg_dump dumps the rows of these tables and the positions of their id
 -- sequences (CREATE EXTENSION alone leaves them empty and at 1). The install
 -- script inserts no rows, so nothing restored is inserted twice.
@@ -218,6 +247,7 @@ SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('me
 SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('topics', 'id')::pg_catalog.regclass, '');
 SELECT pg_catalog.pg_extension_config_dump('schedules', '');
 SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('schedules', 'id')::pg_catalog.regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('message_groups', '');
 
 -- Result types ------------------------------------------------------------
 
@@ -232,7 +262,10 @@ CREATE TYPE queue_metrics AS (
     oldest_pending_at   timestamptz,
     newest_enqueued_at  timestamptz,
     retrying_messages   bigint,
-    next_retry_at       timestamptz
+    next_retry_at       timestamptz,
+    held_messages       bigint,
+    groups              bigint,
+    pending_by_priority jsonb
 );
 
 CREATE TYPE system_stats AS (
@@ -309,26 +342,34 @@ COMMENT ON FUNCTION purge_archive(text, interval) IS 'deletes archived messages 
 -- Producing ---------------------------------------------------------------
 
 CREATE FUNCTION enqueue(queue_name text, payload jsonb, delay_seconds int DEFAULT 0,
-                        worker_id bigint DEFAULT NULL, dedup_key text DEFAULT NULL)
+                        worker_id bigint DEFAULT NULL, dedup_key text DEFAULT NULL,
+                        priority int DEFAULT 0, group_key text DEFAULT NULL)
 RETURNS bigint AS 'MODULE_PATHNAME', 'pgqrs_enqueue' LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION enqueue(text, jsonb, int, bigint, text) IS 'adds a message (a JSON object), visible after delay_seconds; returns its id, or that of the message holding dedup_key';
+COMMENT ON FUNCTION enqueue(text, jsonb, int, bigint, text, int, text) IS 'adds a message (a JSON object), visible after delay_seconds, with a priority (0 to 9, higher first) and an ordered group; returns its id, or that of the message holding dedup_key';
 
 CREATE FUNCTION enqueue_batch(queue_name text, payloads jsonb[], delay_seconds int DEFAULT 0,
-                              worker_id bigint DEFAULT NULL, dedup_keys text[] DEFAULT NULL)
+                              worker_id bigint DEFAULT NULL, dedup_keys text[] DEFAULT NULL,
+                              priorities int[] DEFAULT NULL, group_keys text[] DEFAULT NULL)
 RETURNS SETOF bigint AS 'MODULE_PATHNAME', 'pgqrs_enqueue_batch' LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION enqueue_batch(text, jsonb[], int, bigint, text[]) IS 'adds messages in one statement; returns their ids in input order (for a message whose dedup key is held, the holder''s id)';
+COMMENT ON FUNCTION enqueue_batch(text, jsonb[], int, bigint, text[], int[], text[]) IS 'adds messages in one statement; returns their ids in input order (for a message whose dedup key is held, the holder''s id)';
 
 CREATE FUNCTION enqueue_dedup(queue_name text, payload jsonb, dedup_key text,
                               delay_seconds int DEFAULT 0, worker_id bigint DEFAULT NULL,
+                              priority int DEFAULT 0, group_key text DEFAULT NULL,
                               OUT msg_id bigint, OUT inserted boolean)
 RETURNS record AS 'MODULE_PATHNAME', 'pgqrs_enqueue_dedup' LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION enqueue_dedup(text, jsonb, text, int, bigint) IS 'enqueue with a dedup key: the new message''s id and inserted = true, or the id of the message holding the key and inserted = false';
+COMMENT ON FUNCTION enqueue_dedup(text, jsonb, text, int, bigint, int, text) IS 'enqueue with a dedup key: the new message''s id and inserted = true, or the id of the message holding the key and inserted = false';
 
 CREATE FUNCTION enqueue_batch_dedup(queue_name text, payloads jsonb[], dedup_keys text[],
-                                    delay_seconds int DEFAULT 0, worker_id bigint DEFAULT NULL)
+                                    delay_seconds int DEFAULT 0, worker_id bigint DEFAULT NULL,
+                                    priorities int[] DEFAULT NULL, group_keys text[] DEFAULT NULL)
 RETURNS TABLE (msg_id bigint, inserted boolean)
 AS 'MODULE_PATHNAME', 'pgqrs_enqueue_batch_dedup' LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION enqueue_batch_dedup(text, jsonb[], text[], int, bigint) IS 'enqueue_batch with dedup keys: one row per payload, in input order, saying whether it was inserted';
+COMMENT ON FUNCTION enqueue_batch_dedup(text, jsonb[], text[], int, bigint, int[], text[]) IS 'enqueue_batch with dedup keys: one row per payload, in input order, saying whether it was inserted';
+
+CREATE FUNCTION set_priority(msg_id bigint, priority int)
+RETURNS boolean AS 'MODULE_PATHNAME', 'pgqrs_set_priority' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION set_priority(bigint, int) IS 'gives a message that is not leased another priority (0 to 9); false when no such message';
 
 CREATE FUNCTION set_dedup_window(queue_name text, seconds int)
 RETURNS queues AS 'MODULE_PATHNAME', 'pgqrs_set_dedup_window' LANGUAGE C VOLATILE;

@@ -71,6 +71,7 @@ INSERT INTO calls VALUES
   ('enqueue_dedup',     $$SELECT pgqrs.enqueue_dedup('am_q2', '{"x": 1}', 'am-key')$$),
   ('enqueue_batch_dedup', $$SELECT pgqrs.enqueue_batch_dedup('am_q2', ARRAY['{"x": 1}']::jsonb[], ARRAY['am-key'])$$),
   ('set_dedup_window',  $$SELECT pgqrs.set_dedup_window('am_q2', 0)$$),
+  ('set_priority',      $$SELECT pgqrs.set_priority(0, 1)$$),
   ('create_topic',      $$SELECT pgqrs.create_topic('am_matrix_' || pg_catalog.md5(pg_catalog.random()::text))$$),
   ('delete_topic',      $$SELECT pgqrs.delete_topic('am_del_' || current_user)$$),
   ('list_topics',       $$SELECT pgqrs.list_topics()$$),
