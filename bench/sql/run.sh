@@ -18,6 +18,8 @@
 #   BENCH_BATCHES   drain batch sizes (default "1 50")
 #   BENCH_BACKLOG   messages waiting before each drain cell (default 60000 per second of a cell)
 #   BENCH_PG_OPTS   server options of the throwaway cluster
+#   BENCH_CELLS     workloads to run (default all): select1 enqueue publish dedup
+#                   enqueue+prio drain schedule drain+retry drain+groups drain+prio
 # pgbench logs and a TSV of the results go to build/bench/sql/. On PGQRS_DSN
 # the run makes queue 'bench' and schema bench_bare, and drops both at the end.
 set -euo pipefail
@@ -33,6 +35,7 @@ sync_list=${BENCH_SYNC:-on off}
 batch_list=${BENCH_BATCHES:-1 50}
 backlog=${BENCH_BACKLOG:-$((60000 * seconds))}
 pg_opts=${BENCH_PG_OPTS:--c shared_buffers=512MB -c max_wal_size=4GB}
+cells=${BENCH_CELLS:-}
 out=$repo/build/bench/sql
 rm -rf "$out"
 mkdir -p "$out"
@@ -127,6 +130,9 @@ pgbench_run() {
 
 count() { sql "SELECT count(*) FROM $1"; }
 
+# want WORKLOAD: whether BENCH_CELLS (empty: every workload) names it
+want() { [ -z "$cells" ] || [[ " $cells " == *" $1 "* ]]; }
+
 results=$out/results.tsv
 printf 'workload\tbatch\tclients\tsync\tpgqrs_msgs\tbare_msgs\tnote\n' >"$results"
 record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"; }
@@ -134,6 +140,7 @@ progress() { echo "bench: $*" >&2; }
 
 # --- cells ----------------------------------------------------------------------
 for clients in $clients_list; do
+    want select1 || break
     settle
     progress "select 1, $clients clients"
     res=$(pgbench_run select1.sql "$clients" on)
@@ -142,6 +149,7 @@ done
 
 for sync in $sync_list; do
     for clients in $clients_list; do
+        want enqueue || break 2
         settle
         progress "enqueue, $clients clients, synchronous_commit=$sync"
         pgqrs=$(pgbench_run enqueue.sql "$clients" "$sync")
@@ -155,25 +163,31 @@ done
 # dedup: enqueue with a fresh key vs plain enqueue (its "bare" column)
 for sync in $sync_list; do
     for clients in $clients_list; do
-        settle
-        progress "publish to 10 queues, $clients clients, synchronous_commit=$sync"
-        pub=$(pgbench_run publish.sql "$clients" "$sync")
-        settle
-        ten=$(pgbench_run enqueue_10.sql "$clients" "$sync")
-        record publish 10 "$clients" "$sync" "$(awk -v t="${pub% *}" 'BEGIN { print t * 10 }')" \
-            "$(awk -v t="${ten% *}" 'BEGIN { print t * 10 }')" "vs 10 enqueues in one statement"
-        settle
-        progress "enqueue with a dedup key, $clients clients, synchronous_commit=$sync"
-        keyed=$(pgbench_run enqueue_dedup.sql "$clients" "$sync")
-        settle
-        plain=$(pgbench_run enqueue.sql "$clients" "$sync")
-        record dedup 1 "$clients" "$sync" "${keyed% *}" "${plain% *}" "vs plain enqueue"
-        settle
-        progress "enqueue with a priority, $clients clients, synchronous_commit=$sync"
-        prio=$(pgbench_run enqueue_priority.sql "$clients" "$sync")
-        settle
-        plain=$(pgbench_run enqueue.sql "$clients" "$sync")
-        record enqueue+prio 1 "$clients" "$sync" "${prio% *}" "${plain% *}" "vs plain enqueue"
+        if want publish; then
+            settle
+            progress "publish to 10 queues, $clients clients, synchronous_commit=$sync"
+            pub=$(pgbench_run publish.sql "$clients" "$sync")
+            settle
+            ten=$(pgbench_run enqueue_10.sql "$clients" "$sync")
+            record publish 10 "$clients" "$sync" "$(awk -v t="${pub% *}" 'BEGIN { print t * 10 }')" \
+                "$(awk -v t="${ten% *}" 'BEGIN { print t * 10 }')" "vs 10 enqueues in one statement"
+        fi
+        if want dedup; then
+            settle
+            progress "enqueue with a dedup key, $clients clients, synchronous_commit=$sync"
+            keyed=$(pgbench_run enqueue_dedup.sql "$clients" "$sync")
+            settle
+            plain=$(pgbench_run enqueue.sql "$clients" "$sync")
+            record dedup 1 "$clients" "$sync" "${keyed% *}" "${plain% *}" "vs plain enqueue"
+        fi
+        if want enqueue+prio; then
+            settle
+            progress "enqueue with a priority, $clients clients, synchronous_commit=$sync"
+            prio=$(pgbench_run enqueue_priority.sql "$clients" "$sync")
+            settle
+            plain=$(pgbench_run enqueue.sql "$clients" "$sync")
+            record enqueue+prio 1 "$clients" "$sync" "${prio% *}" "${plain% *}" "vs plain enqueue"
+        fi
     done
 done
 
@@ -195,6 +209,7 @@ drain_rate() {
 for batch in $batch_list; do
     for sync in $sync_list; do
         for clients in $clients_list; do
+            want drain || break 3
             if [ "$batch" -eq 1 ]; then s=drain_1.sql b=bare_drain_1.sql
             else s=drain_batch.sql b=bare_drain_batch.sql; fi
             progress "drain batch $batch, $clients clients, synchronous_commit=$sync"
@@ -217,6 +232,7 @@ done
 # a schedule catching up 1,000 missed minutes in one run_due_schedules call,
 # against the same 1,000 messages in one enqueue_batch call
 for sync in $sync_list; do
+    want schedule || break
     settle
     progress "schedule catch-up, 1000 times per call, synchronous_commit=$sync"
     sched=$(pgbench_run schedule_catchup.sql 1 "$sync" 1000)
@@ -228,6 +244,7 @@ done
 
 # the batch-1 drain again on a queue with a retry policy, against the same bare drain
 for clients in $clients_list; do
+    want drain+retry || break
     progress "drain batch 1 with a retry policy, $clients clients, synchronous_commit=on"
     fill bench_retry "$retry_queue_id"; settle
     pgqrs=$(drain_rate drain_1_retry.sql "$clients" on 1 pgqrs.archive \
@@ -246,26 +263,30 @@ for batch in $batch_list; do
     for clients in $clients_list; do
         if [ "$batch" -eq 1 ]; then s=drain_1.sql g=drain_groups_1.sql p=drain_prio_1.sql
         else s=drain_batch.sql g=drain_groups_batch.sql p=drain_prio_batch.sql; fi
-        progress "drain batch $batch over 1000 groups, $clients clients, synchronous_commit=on"
-        fill_shaped bench_groups "$groups_queue_id" group_keys "'g' || i % 1000"; settle
-        grouped=$(drain_rate "$g" "$clients" on "$batch" pgqrs.archive \
-                  "pgqrs.messages WHERE queue_id = $groups_queue_id")
-        fill; settle
-        plain=$(drain_rate "$s" "$clients" on "$batch" pgqrs.archive \
-                "pgqrs.messages WHERE queue_id = $queue_id")
-        note=
-        case "$grouped $plain" in *exhausted*) note="backlog ran out" ;; esac
-        record drain+groups "$batch" "$clients" on "${grouped%% *}" "${plain%% *}" "$note"
-        progress "drain batch $batch with priorities 0..9, $clients clients, synchronous_commit=on"
-        fill_shaped bench_prio "$prio_queue_id" priorities "i % 10"; settle
-        prio=$(drain_rate "$p" "$clients" on "$batch" pgqrs.archive \
-               "pgqrs.messages WHERE queue_id = $prio_queue_id")
-        fill; settle
-        plain=$(drain_rate "$s" "$clients" on "$batch" pgqrs.archive \
-                "pgqrs.messages WHERE queue_id = $queue_id")
-        note=
-        case "$prio $plain" in *exhausted*) note="backlog ran out" ;; esac
-        record drain+prio "$batch" "$clients" on "${prio%% *}" "${plain%% *}" "$note"
+        if want drain+groups; then
+            progress "drain batch $batch over 1000 groups, $clients clients, synchronous_commit=on"
+            fill_shaped bench_groups "$groups_queue_id" group_keys "'g' || i % 1000"; settle
+            grouped=$(drain_rate "$g" "$clients" on "$batch" pgqrs.archive \
+                      "pgqrs.messages WHERE queue_id = $groups_queue_id")
+            fill; settle
+            plain=$(drain_rate "$s" "$clients" on "$batch" pgqrs.archive \
+                    "pgqrs.messages WHERE queue_id = $queue_id")
+            note=
+            case "$grouped $plain" in *exhausted*) note="backlog ran out" ;; esac
+            record drain+groups "$batch" "$clients" on "${grouped%% *}" "${plain%% *}" "$note"
+        fi
+        if want drain+prio; then
+            progress "drain batch $batch with priorities 0..9, $clients clients, synchronous_commit=on"
+            fill_shaped bench_prio "$prio_queue_id" priorities "i % 10"; settle
+            prio=$(drain_rate "$p" "$clients" on "$batch" pgqrs.archive \
+                   "pgqrs.messages WHERE queue_id = $prio_queue_id")
+            fill; settle
+            plain=$(drain_rate "$s" "$clients" on "$batch" pgqrs.archive \
+                    "pgqrs.messages WHERE queue_id = $queue_id")
+            note=
+            case "$prio $plain" in *exhausted*) note="backlog ran out" ;; esac
+            record drain+prio "$batch" "$clients" on "${prio%% *}" "${plain%% *}" "$note"
+        fi
     done
 done
 
