@@ -44,6 +44,7 @@ static const char *const expected_columns[] = {
     "schedules.last_error:text", "schedules.created_by:regrole",
     "schedules.created_at:timestamp with time zone",
     "message_groups.queue_id:bigint", "message_groups.group_key:text", "message_groups.messages:bigint",
+    "message_groups.head_id:bigint",
 };
 
 static const char *const expected_indexes[] = {
@@ -53,7 +54,7 @@ static const char *const expected_indexes[] = {
     "messages_dedup_key_idx", "archive_dedup_key_idx", "topics_pkey", "topics_topic_name_key",
     "subscriptions_pkey", "subscriptions_queue_idx",
     "schedules_pkey", "schedules_schedule_name_key", "schedules_due_idx",
-    "messages_priority_idx", "messages_group_held_idx", "message_groups_pkey",
+    "message_groups_pkey",
 };
 
 static const char *const expected_functions[] = {

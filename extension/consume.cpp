@@ -36,8 +36,7 @@ static Statement archive_messages = {
     "      AND (x.attempt IS NULL OR m.read_ct = x.attempt) "
     "      AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
     "    RETURNING m.*) "
-    "  , kept AS (" ARCHIVE_DONE ") "
-    "SELECT id, queue_id, vt, group_key FROM done",
+    ARCHIVE_DONE " RETURNING id, queue_id, vt, group_key",
     5, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, OIDOID},
     deletes_grouped("queue_id", "vt", "group_key")};
 
@@ -57,8 +56,7 @@ static Statement archive_message = {
     "    AND ($3::int IS NULL OR m.read_ct = $3) "
     "    AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
     "    RETURNING m.*) "
-    "  , kept AS (" ARCHIVE_DONE ") "
-    "SELECT id, queue_id, vt, group_key FROM done",
+    ARCHIVE_DONE " RETURNING id, queue_id, vt, group_key",
     5, {INT8OID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID},
     deletes_grouped("queue_id", "vt", "group_key")};
 

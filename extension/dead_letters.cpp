@@ -14,7 +14,7 @@ static Statement select_dead = {
     "SELECT * FROM @.archive WHERE queue_id = $1 AND dead_letter ORDER BY id", 1, {INT8OID}};
 
 // A dead letter of a group goes back into it behind its head (held, vt =
-// infinity) unless the group is empty: settle_groups then makes the first one
+// HELD_VT) unless the group is empty: settle_groups then makes the first one
 // the head. It keeps its id, so it comes before the messages waiting there.
 static Statement replay_dead = {
     "WITH back AS (DELETE FROM @.archive WHERE queue_id = $1 AND dead_letter "
@@ -22,7 +22,7 @@ static Statement replay_dead = {
     "    AND (group_key IS NULL OR group_key = ANY ($4)) RETURNING *) "
     "INSERT INTO @.messages (id, queue_id, payload, vt, enqueued_at, read_ct, producer_worker_id, "
     "  last_error, priority, group_key, held_vt) "
-    "SELECT id, queue_id, payload, CASE WHEN group_key IS NULL THEN $3 ELSE 'infinity' END, "
+    "SELECT id, queue_id, payload, CASE WHEN group_key IS NULL THEN $3 ELSE " HELD_VT("group_key") " END, "
     "  enqueued_at, 0, producer_worker_id, last_error, priority, group_key, "
     "  CASE WHEN group_key IS NOT NULL THEN $3 END FROM back "
     "RETURNING queue_id, vt, group_key",

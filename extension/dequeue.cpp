@@ -31,26 +31,23 @@ int pgqrs::max_wait_seconds_setting = 60;
 // (NULL for all), so a queue recreated under the name after the access check
 // is not claimed from.
 //
-// The scan of priority p starts at the claim frontier ($8[p + 1], $9[p + 1])
-// when the queue is still the one of id $7 that it was read for, else at the
-// start (frontier.hpp). Each claimed row comes back with the vt and xmin of
+// The scan starts at the claim frontier ($8, $9; claim_by_priority: of
+// priority p at $8[p + 1], $9[p + 1]) when the queue is still the one of id $7
+// that it was read for, else at the start (frontier.hpp). Each claimed row comes back with the vt and xmin of
 // the version it was claimed in; when the queue was found and the worker is
 // ready, one row comes back even when nothing was claimed (all columns NULL
 // but scanned_queue_id and scanned_levels): the evidence that the scan ran.
 //
 // claim_messages serves a queue whose messages have all had priority 0
 // (priority_levels = 1); for another it claims nothing and says so in
-// scanned_levels, and claim_by_priority runs instead: one scan per priority
-// used, highest first, each through messages_priority_idx (priority 0
-// through messages_queue_vt_idx), taken lazily up to $2 rows in all.
+// scanned_levels, and claim_by_priority runs instead: one scan of the same
+// index per priority used, highest first, each from its own frontier and
+// keeping the rows of its priority, taken lazily up to $2 rows in all.
 #define DEFER RETRY_PENDING("q", "m", "$5")
 #define DELIVER "(m.read_ct < q.max_attempts AND NOT " DEFER ")"
-#define FROM_KEY(level)                                                              \
-    "(CASE WHEN (SELECT id FROM q) = $7 THEN $8[" level " + 1] ELSE '-infinity'::timestamptz END, " \
-    " CASE WHEN (SELECT id FROM q) = $7 THEN $9[" level " + 1] ELSE (-9223372036854775807 - 1) END)"
-#define CLAIM_QUEUE                                                                           \
+#define CLAIM_QUEUE(from)                                                                     \
     "WITH q AS (SELECT id, max_attempts, retry_backoff, retry_delay_seconds, "               \
-    "             retry_max_delay_seconds, retry_jitter, priority_levels "                   \
+    "             retry_max_delay_seconds, retry_jitter, priority_levels, " from              \
     "           FROM @.queues WHERE queue_name = $1 "                                         \
     "           AND ($6::bigint[] IS NULL OR id = ANY ($6)) AND ($4 IS NULL OR EXISTS "       \
     "               (SELECT FROM @.workers w WHERE w.id = $4 AND w.status = 'ready'))), "
@@ -67,43 +64,38 @@ int pgqrs::max_wait_seconds_setting = 60;
     "SELECT l.*, c.vt AS claimed_vt, c.xmin AS claimed_xmin, q.id AS scanned_queue_id, "     \
     "  q.priority_levels AS scanned_levels "                                                  \
     "FROM q LEFT JOIN (leased l JOIN claimed c ON c.id = l.id) ON true "
-#define CLAIM_ARGS                                                                             \
+#define CLAIM_ARGS(from_vt_type, from_id_type)                                                 \
     9, {TEXTOID, INT4OID, TIMESTAMPTZOID, INT8OID, TIMESTAMPTZOID, INT8ARRAYOID, INT8OID,      \
-        TIMESTAMPTZARRAYOID, INT8ARRAYOID},                                                    \
+        from_vt_type, from_id_type},                                                           \
         moves_messages("queue_id", "vt", "claimed_vt")
 
 static Statement claim_messages = {
-    CLAIM_QUEUE
+    CLAIM_QUEUE("CASE WHEN id = $7 THEN $8 ELSE '-infinity'::timestamptz END AS from_vt, "
+                "CASE WHEN id = $7 THEN $9 ELSE (-9223372036854775807 - 1) END AS from_id")
     "claimed AS (SELECT m.id, m.vt, m.xmin FROM @.messages m "
-    "            WHERE m.queue_id = (SELECT id FROM q) AND m.vt <= $5 "
-    "              AND (SELECT priority_levels FROM q) = 1 "
-    "              AND (m.vt, m.id) >= " FROM_KEY("0") " "
+    "            WHERE m.queue_id = (SELECT id FROM q WHERE priority_levels = 1) AND m.vt <= $5 "
+    "              AND (m.vt, m.id) >= ((SELECT from_vt FROM q), (SELECT from_id FROM q)) "
     "            ORDER BY m.vt, m.id LIMIT $2 FOR UPDATE SKIP LOCKED), "
     CLAIM_LEASE "ORDER BY l.id",
-    CLAIM_ARGS};
+    CLAIM_ARGS(TIMESTAMPTZOID, INT8OID)};
 
 static Statement claim_by_priority = {
-    CLAIM_QUEUE
-    "levels AS (SELECT p FROM generate_series(9, 1, -1) AS p "
+    CLAIM_QUEUE("id = $7 AS same_queue")
+    "levels AS (SELECT p FROM generate_series(9, 0, -1) AS p "
     "           WHERE ((SELECT priority_levels FROM q) & (1 << p)) <> 0), "
-    "claimed AS (SELECT c.* FROM ("
-    "    SELECT h.* FROM levels, LATERAL ("
-    "      SELECT m.id, m.vt, m.xmin FROM @.messages m "
-    "      WHERE m.queue_id = (SELECT id FROM q) AND m.priority > 0 AND m.priority = levels.p "
-    "        AND m.vt <= $5 AND (m.vt, m.id) >= " FROM_KEY("levels.p") " "
-    "      ORDER BY m.vt, m.id LIMIT $2 FOR UPDATE SKIP LOCKED) h "
-    "    UNION ALL "
-    "    SELECT z.* FROM (SELECT m.id, m.vt, m.xmin FROM @.messages m "
-    "      WHERE m.queue_id = (SELECT id FROM q) AND m.vt <= $5 AND m.priority = 0 "
-    "        AND (m.vt, m.id) >= " FROM_KEY("0") " "
-    "      ORDER BY m.vt, m.id LIMIT $2 FOR UPDATE SKIP LOCKED) z"
-    "  ) c LIMIT $2), "
+    "claimed AS (SELECT c.* FROM levels, LATERAL ("
+    "    SELECT m.id, m.vt, m.xmin FROM @.messages m "
+    "    WHERE m.queue_id = (SELECT id FROM q) AND m.vt <= $5 AND m.priority = levels.p "
+    "      AND (m.vt, m.id) >= (CASE WHEN (SELECT same_queue FROM q) THEN $8[levels.p + 1] "
+    "                                ELSE '-infinity'::timestamptz END, "
+    "                           CASE WHEN (SELECT same_queue FROM q) THEN $9[levels.p + 1] "
+    "                                ELSE (-9223372036854775807 - 1) END) "
+    "    ORDER BY m.vt, m.id LIMIT $2 FOR UPDATE SKIP LOCKED) c LIMIT $2), "
     CLAIM_LEASE "ORDER BY l.priority DESC, l.id",
-    CLAIM_ARGS};
+    CLAIM_ARGS(TIMESTAMPTZARRAYOID, INT8ARRAYOID)};
 #undef CLAIM_ARGS
 #undef CLAIM_LEASE
 #undef CLAIM_QUEUE
-#undef FROM_KEY
 #undef DELIVER
 #undef DEFER
 
@@ -114,7 +106,7 @@ static Statement bury_messages = {
     "  producer_worker_id, consumer_worker_id, dead_letter, last_error, priority, group_key) "
     "SELECT id, queue_id, payload, vt, enqueued_at, read_ct, dequeued_at, "
     "  producer_worker_id, consumer_worker_id, true, last_error, priority, group_key FROM dead "
-    "RETURNING queue_id, vt, group_key",
+    "RETURNING id, queue_id, vt, group_key",
     1, {INT8ARRAYOID}, deletes_grouped("queue_id", "vt", "group_key")};
 
 static Statement select_queue_id = {
@@ -278,12 +270,17 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
         Datum leased_at = seconds_from_now(0);
         Datum args[9] = {a.name, Int32GetDatum(asked), seconds_from_now(a.lock_seconds),
                          a.worker_id, leased_at, allowed, Int64GetDatum(start.queue_id),
-                         key_array(start, true), key_array(start, false)};
+                         TimestampTzGetDatum(start.from[0].vt), Int64GetDatum(start.from[0].id)};
+        if (by_priority) {
+            args[7] = key_array(start, true);
+            args[8] = key_array(start, false);
+        }
         char nulls[10] = "         ";
         nulls[3] = a.has_worker ? ' ' : 'n';
         nulls[5] = all ? 'n' : ' ';
         nulls[6] = start.queue_id == 0 ? 'n' : ' ';
         Rows claimed = exec(by_priority ? claim_by_priority : claim_messages, args, nulls);
+        RowShape shape = row_shape(fcinfo, claimed);
         uint64 rows = claimed.count;
         Datum *exhausted = static_cast<Datum *>(palloc(sizeof(Datum) * (rows + 1)));
         FoundKey *seen = static_cast<FoundKey *>(palloc(sizeof(FoundKey) * (rows + 1)));
@@ -307,6 +304,9 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
                 continue;
             nclaimed++;
             int level = DatumGetInt16(value(claimed, row, "priority", INT2OID));
+            if (level < 0 || level >= priority_levels)  // scans keep priorities 0 to 9 only
+                elog(ERROR, "pgqrs: claimed message %lld has priority %d",
+                     static_cast<long long>(DatumGetInt64(id)), level);
             claimed_at[level]++;
             // where the scan found the row, unless another transaction changed
             // it after the statement's snapshot (the claim then read its new version)
@@ -323,7 +323,7 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
             Datum dequeued_at = value(claimed, row, "dequeued_at", TIMESTAMPTZOID, &never_leased);
             Datum retry_at = value(claimed, row, "retry_at", TIMESTAMPTZOID, &no_retry);
             if (!never_leased && DatumGetTimestampTz(dequeued_at) == at)
-                append_row(fcinfo, claimed, row);
+                append_row(fcinfo, claimed, row, shape);
             else if (!no_retry && DatumGetTimestampTz(retry_at) > at)
                 ndeferred++;  // waits for its next attempt (retry policy)
             else

@@ -1,8 +1,11 @@
 // Ordered groups: the messages of one group of a queue are delivered one at a
 // time, in the order they joined it (docs/semantics.md, "Ordered groups").
 //
-// Only a group's head is claimable; the others wait with vt = infinity and
-// held_vt = the vt they get when they become the head. Every change of a
+// Only a group's head is claimable; the others are held: held_vt = the vt
+// they get when they become the head, and vt = HELD_VT(group key), a time of
+// their group after the year 100000, where no claim looks and where the
+// queue's (queue_id, vt, id) index finds a group's held messages in id order
+// (groups whose keys share the time are told apart by group_key). Every change of a
 // group's members holds the group's row in message_groups, locked in key
 // order: an insert locks before it takes ids (lock_groups), so ids follow the
 // order of joining; a removal locks after its delete and then, in a statement
@@ -13,6 +16,12 @@
 #pragma once
 
 #include "spi.hpp"
+
+// SQL: the vt of the held messages of group `key` (40 bits of its md5, in
+// microseconds after 100000-01-01).
+#define HELD_VT(key)                                                                     \
+    "(timestamptz '100000-01-01 00:00:00+00' + (('x' || substr(md5(" key "), 1, 10))::bit(40)" \
+    "::bigint) * interval '1 microsecond')"
 
 namespace pgqrs {
 

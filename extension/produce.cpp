@@ -37,11 +37,11 @@ static Statement insert_messages = {
 // The statements below take $6 to $9 as well: the dedup key (NULL: none),
 // the priority, the group key (NULL: none) and the id the queue must have
 // (NULL: any; set when its groups were locked by id). A message of a group
-// goes in held (vt = infinity, held_vt = its vt): settle_groups (groups.hpp)
+// goes in held (vt = HELD_VT, held_vt = its vt): settle_groups (groups.hpp)
 // makes it the head when its group has no other message.
 #define RICH_COLUMNS "vt, priority, group_key, held_vt"
 #define RICH_VALUES(vt, priority, group)                                                      \
-    "CASE WHEN " group " IS NULL THEN " vt " ELSE 'infinity' END, " priority ", " group ", " \
+    "CASE WHEN " group " IS NULL THEN " vt " ELSE " HELD_VT(group) " END, " priority ", " group ", " \
     "CASE WHEN " group " IS NOT NULL THEN " vt " END"
 #define RICH_QUEUE "AND ($9::bigint IS NULL OR q.id = $9) "
 #define RICH_ARGS                                                                            \
@@ -115,7 +115,7 @@ static Statement select_key_archived = {
 
 // Takes back the message this call just inserted (seen by no one yet).
 static Statement delete_own_message = {
-    "DELETE FROM @.messages WHERE id = $1 RETURNING queue_id, vt, group_key", 1, {INT8OID},
+    "DELETE FROM @.messages WHERE id = $1 RETURNING id, queue_id, vt, group_key", 1, {INT8OID},
     deletes_grouped("queue_id", "vt", "group_key")};
 
 // The arguments of an insert ($1 to $9) with their nulls, and what explains an

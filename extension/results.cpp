@@ -20,8 +20,7 @@ void begin_rows(FunctionCallInfo fcinfo)
 
 // Fills values/nulls (one per attribute of result) from row `row` of rows,
 // matching columns by name and checking their types.
-static void form_values(TupleDesc result, const Rows &rows, uint64 row, Datum *values, bool *nulls,
-                        bool scalar = false)
+static void form_values(TupleDesc result, const Rows &rows, uint64 row, Datum *values, bool *nulls)
 {
     if (rows.table == nullptr || row >= rows.count)
         elog(ERROR, "pgqrs: row %llu of a result of %llu rows read (%s)",
@@ -34,7 +33,7 @@ static void form_values(TupleDesc result, const Rows &rows, uint64 row, Datum *v
         nulls[i] = true;
         if (attr->attisdropped)
             continue;
-        int col = scalar ? 1 : SPI_fnumber(source, NameStr(attr->attname));
+        int col = SPI_fnumber(source, NameStr(attr->attname));
         if (col <= 0)
             continue;  // a column added to the table after install: NULL
         Oid found = SPI_gettypeid(source, col);
@@ -45,21 +44,63 @@ static void form_values(TupleDesc result, const Rows &rows, uint64 row, Datum *v
     }
 }
 
-void append_row(FunctionCallInfo fcinfo, const Rows &rows, uint64 row)
+RowShape row_shape(FunctionCallInfo fcinfo, const Rows &rows)
 {
     auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
     TupleDesc result = rsinfo->setDesc;
+    bool scalar = static_cast<SetShape *>(fcinfo->flinfo->fn_extra)->scalar;
+    RowShape shape = {static_cast<int *>(palloc0(sizeof(int) * (result->natts + 1)))};
+    if (rows.table == nullptr || rows.count == 0)
+        return shape;  // nothing to read (and nothing to check)
+    TupleDesc source = rows.table->tupdesc;
+    for (int i = 0; i < result->natts; i++) {
+        Form_pg_attribute attr = TupleDescAttr(result, i);
+        if (attr->attisdropped)
+            continue;
+        int col = scalar ? 1 : SPI_fnumber(source, NameStr(attr->attname));
+        if (col <= 0)
+            continue;  // a column added to the table after install: NULL
+        Oid found = SPI_gettypeid(source, col);
+        if (found != attr->atttypid)
+            raise_altered(format_type_be(result->tdtypeid), NameStr(attr->attname), found,
+                          attr->atttypid);
+        shape.source[i] = col;
+    }
+    return shape;
+}
+
+void append_row(FunctionCallInfo fcinfo, const Rows &rows, uint64 row, const RowShape &shape)
+{
+    if (rows.table == nullptr || row >= rows.count)
+        elog(ERROR, "pgqrs: row %llu of a result of %llu rows read (%s)",
+             static_cast<unsigned long long>(row), static_cast<unsigned long long>(rows.count),
+             rows.statement);
+    auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+    TupleDesc result = rsinfo->setDesc;
+    TupleDesc source = rows.table->tupdesc;
+    // the row's columns once, then each result column from its match
+    Datum *columns = static_cast<Datum *>(palloc(sizeof(Datum) * (source->natts + 1)));
+    bool *column_nulls = static_cast<bool *>(palloc(sizeof(bool) * (source->natts + 1)));
+    heap_deform_tuple(rows.table->vals[row], source, columns, column_nulls);
     Datum *values = static_cast<Datum *>(palloc(sizeof(Datum) * (result->natts + 1)));
     bool *nulls = static_cast<bool *>(palloc(sizeof(bool) * (result->natts + 1)));
-    form_values(result, rows, row, values, nulls,
-                static_cast<SetShape *>(fcinfo->flinfo->fn_extra)->scalar);
+    for (int i = 0; i < result->natts; i++) {
+        int col = shape.source[i];
+        values[i] = col > 0 ? columns[col - 1] : (Datum) 0;
+        nulls[i] = col > 0 ? column_nulls[col - 1] : true;
+    }
     tuplestore_putvalues(rsinfo->setResult, result, values, nulls);  // copies into its own memory
+    pfree(columns);
+    pfree(column_nulls);
+    pfree(values);
+    pfree(nulls);
 }
 
 void append_all_rows(FunctionCallInfo fcinfo, const Rows &rows)
 {
+    RowShape shape = row_shape(fcinfo, rows);
     for (uint64 row = 0; row < rows.count; row++)
-        append_row(fcinfo, rows, row);
+        append_row(fcinfo, rows, row, shape);
 }
 
 Datum composite_result(FunctionCallInfo fcinfo, const Rows &rows, uint64 row)

@@ -11,8 +11,15 @@ namespace pgqrs {
 // Prepares a set-returning function's materialized result; call before begin_call.
 void begin_rows(FunctionCallInfo fcinfo);
 
+// Where each column of a set-returning function's result comes from in one
+// statement's rows (matched by name, types checked), found once for all of them.
+struct RowShape {
+    int *source;  // per result column: the statement's column, 1-based (0: NULL)
+};
+RowShape row_shape(FunctionCallInfo fcinfo, const Rows &rows);
+
 // Appends row `row` of rows to the materialized result.
-void append_row(FunctionCallInfo fcinfo, const Rows &rows, uint64 row);
+void append_row(FunctionCallInfo fcinfo, const Rows &rows, uint64 row, const RowShape &shape);
 
 // Appends every row of rows.
 void append_all_rows(FunctionCallInfo fcinfo, const Rows &rows);

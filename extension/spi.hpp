@@ -34,7 +34,7 @@ enum class GroupChange {
     none,       // adds or removes no message (or every message of a queue, with its groups)
     ungrouped,  // adds messages without a group (its text names no group_key)
     joins,      // inserted the rows returned, into the groups locked before (lock_groups)
-    leaves,     // deleted the rows returned; vt = infinity: the row was held, not its group's head
+    leaves,     // deleted the rows returned (with their id)
 };
 
 struct MessageEffect {

@@ -179,11 +179,12 @@ PGQRS_FUNCTION(publish)
         require_not_stopped(PG_GETARG_INT64(3));  // unknown or stopped
         raise_changed_concurrently("the worker");  // registered again since
     }
+    RowShape shape = row_shape(fcinfo, rows);
     for (uint64 row = 0; row < rows.count; row++) {
         bool none;
         value(rows, row, "msg_id", INT8OID, &none);
         if (!none)
-            append_row(fcinfo, rows, row);
+            append_row(fcinfo, rows, row, shape);
     }
     if (delay == 0)  // as enqueue: one visible message for each queue
         wake_after_commit_rows(rows);

@@ -313,25 +313,21 @@ ALTER TYPE queue_metrics ADD ATTRIBUTE retrying_messages bigint, ADD ATTRIBUTE n
 ALTER TABLE queues ADD COLUMN priority_levels int NOT NULL DEFAULT 1;
 COMMENT ON COLUMN queues.priority_levels IS 'the priorities messages of the queue have had: bit p set for priority p (claims look at these levels only)';
 ALTER TABLE messages
-    ADD COLUMN priority smallint NOT NULL DEFAULT 0
-        CHECK (priority OPERATOR(pg_catalog.>=) 0 AND priority OPERATOR(pg_catalog.<=) 9),
+    ADD COLUMN priority smallint NOT NULL DEFAULT 0,
     ADD COLUMN group_key text,
     ADD COLUMN held_vt timestamptz;
-COMMENT ON COLUMN messages.priority IS '0 to 9: visible messages of a higher priority are delivered first';
+COMMENT ON COLUMN messages.priority IS '0 to 9 (checked by the functions): visible messages of a higher priority are delivered first';
 COMMENT ON COLUMN messages.group_key IS 'the ordered group of the message: one message of a group is delivered at a time, in the order they joined it';
-COMMENT ON COLUMN messages.held_vt IS 'set while the message waits behind an earlier one of its group (vt is then infinity): the vt it gets when it becomes the head';
-CREATE INDEX messages_priority_idx ON messages (queue_id, priority, vt, id)
-    WHERE priority OPERATOR(pg_catalog.>) 0;
-CREATE INDEX messages_group_held_idx ON messages (queue_id, group_key, id)
-    WHERE held_vt IS NOT NULL;
+COMMENT ON COLUMN messages.held_vt IS 'set while the message waits behind an earlier one of its group (vt is then a time of its group after the year 100000): the vt it gets when it becomes the head';
 ALTER TABLE archive ADD COLUMN priority smallint NOT NULL DEFAULT 0, ADD COLUMN group_key text;
 CREATE TABLE message_groups (
     queue_id   bigint NOT NULL REFERENCES queues (id) ON DELETE CASCADE,
     group_key  text NOT NULL,
     messages   bigint NOT NULL DEFAULT 0,
+    head_id    bigint,
     PRIMARY KEY (queue_id, group_key)
 );
-COMMENT ON TABLE message_groups IS 'pgqrs ordered groups with messages in a queue, and how many; change only through the pgqrs functions';
+COMMENT ON TABLE message_groups IS 'pgqrs ordered groups with messages in a queue, how many, and the head (the only one that can be claimed); change only through the pgqrs functions';
 SELECT pg_catalog.pg_extension_config_dump('message_groups', '');
 ALTER TYPE queue_metrics ADD ATTRIBUTE held_messages bigint, ADD ATTRIBUTE groups bigint,
     ADD ATTRIBUTE pending_by_priority jsonb;

@@ -116,17 +116,16 @@ CREATE TABLE messages (
     dedup_key           text,
     retry_at            timestamptz,
     last_error          text,
-    priority            smallint NOT NULL DEFAULT 0
-                        CHECK (priority OPERATOR(pg_catalog.>=) 0 AND priority OPERATOR(pg_catalog.<=) 9),
+    priority            smallint NOT NULL DEFAULT 0,
     group_key           text,
     held_vt             timestamptz
 );
 COMMENT ON TABLE messages IS 'pgqrs messages waiting, delayed or leased; vt is the time they become visible';
 COMMENT ON COLUMN messages.retry_at IS 'the next attempt: set when a lease ends unfinished (released, or expired and deferred by the retry policy), NULL while leased';
 COMMENT ON COLUMN messages.last_error IS 'the error text of the last failed attempt (release with an error), at most 4096 bytes';
-COMMENT ON COLUMN messages.priority IS '0 to 9: visible messages of a higher priority are delivered first';
+COMMENT ON COLUMN messages.priority IS '0 to 9 (checked by the functions): visible messages of a higher priority are delivered first';
 COMMENT ON COLUMN messages.group_key IS 'the ordered group of the message: one message of a group is delivered at a time, in the order they joined it';
-COMMENT ON COLUMN messages.held_vt IS 'set while the message waits behind an earlier one of its group (vt is then infinity): the vt it gets when it becomes the head';
+COMMENT ON COLUMN messages.held_vt IS 'set while the message waits behind an earlier one of its group (vt is then a time of its group after the year 100000): the vt it gets when it becomes the head';
 -- the claim scan: visible messages of one queue, oldest first; leased rows
 -- (vt in the future) lie past the range the scan walks
 CREATE INDEX messages_queue_vt_idx ON messages (queue_id, vt, id);
@@ -136,14 +135,6 @@ CREATE INDEX messages_consumer_idx ON messages (consumer_worker_id)
 -- that moves such a row adds nothing here)
 CREATE UNIQUE INDEX messages_dedup_key_idx ON messages (queue_id, dedup_key)
     WHERE dedup_key IS NOT NULL;
--- the claim scan of priorities above 0 (priority 0 is scanned through
--- messages_queue_vt_idx): a queue whose messages all have priority 0 puts
--- nothing here
-CREATE INDEX messages_priority_idx ON messages (queue_id, priority, vt, id)
-    WHERE priority OPERATOR(pg_catalog.>) 0;
--- the next message of a group, once its head is gone
-CREATE INDEX messages_group_held_idx ON messages (queue_id, group_key, id)
-    WHERE held_vt IS NOT NULL;
 
 CREATE TABLE archive (
     id                  bigint PRIMARY KEY,
@@ -227,9 +218,10 @@ CREATE TABLE message_groups (
     queue_id   bigint NOT NULL REFERENCES queues (id) ON DELETE CASCADE,
     group_key  text NOT NULL,
     messages   bigint NOT NULL DEFAULT 0,
+    head_id    bigint,
     PRIMARY KEY (queue_id, group_key)
 );
-COMMENT ON TABLE message_groups IS 'pgqrs ordered groups with messages in a queue, and how many; change only through the pgqrs functions';
+COMMENT ON TABLE message_groups IS 'pgqrs ordered groups with messages in a queue, how many, and the head (the only one that can be claimed); change only through the pgqrs functions';
 
 -- pg_dump dumps the rows of these tables and the positions of their id
 -- sequences (CREATE EXTENSION alone leaves them empty and at 1). The install

@@ -4,7 +4,7 @@
 \set SHOW_CONTEXT never
 SELECT queue_name FROM pgqrs.create_queue('gr_jobs');
 CREATE TEMP VIEW gr AS
-  SELECT m.id, m.payload->>'n' AS n, m.group_key, m.vt = 'infinity' AS held
+  SELECT m.id, m.payload->>'n' AS n, m.group_key, m.held_vt IS NOT NULL AS held
     FROM pgqrs.messages m JOIN pgqrs.queues q ON q.id = m.queue_id
    WHERE q.queue_name = 'gr_jobs' ORDER BY m.id;
 
