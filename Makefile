@@ -69,7 +69,7 @@ EXT_MAKE = $(MAKE) --no-print-directory -C $(EXT_BUILD_DIR) -f $(CURDIR)/Makefil
 # The targets that chain steps call $(MAKE) again for each one, so that a fresh
 # machine (no pg_config yet, hence no PGXS above) gets through `setup` first.
 
-.PHONY: setup check-pgxs build install-ext all install clean test test-regress test-isolation test-client test-python reliability reliability-long pressure-long demo bench bench-quick bench-sql wheel deb dist test-packaging test-upgrade
+.PHONY: setup check-pgxs build install-ext all install clean test test-regress test-isolation test-client test-python reliability reliability-long reliability-groups pressure-long demo bench bench-quick bench-sql wheel deb dist test-packaging test-upgrade
 
 setup:
 	scripts/setup.sh
@@ -122,6 +122,10 @@ reliability:
 
 reliability-long:
 	PGQRS_RELIABILITY_MODE=long .venv/bin/pytest -s -rxX tests/reliability
+
+# The group audit alone in its long mode: 100,000 messages over ordered groups.
+reliability-groups:
+	PGQRS_RELIABILITY_MODE=long .venv/bin/pytest -s -rxX tests/reliability/test_group_audit.py
 
 # The pressure suite alone in its long mode: 15-minute pins, about 2 h 15 min.
 pressure-long:

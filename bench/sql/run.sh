@@ -5,7 +5,10 @@
 # ratios enqueue / bare insert and drain / bare drain; then publish to 10
 # subscribed queues against 10 enqueues in one statement, enqueue with a
 # fresh dedup key against plain enqueue, and a schedule catching up 1,000
-# missed times in one call against enqueue_batch.
+# missed times in one call against enqueue_batch. Priorities and groups:
+# enqueue with a random priority 0..9 against plain enqueue, and the drain of
+# a backlog spread over 1,000 ordered groups, or with priorities 0..9 mixed,
+# against the same drain of a plain backlog.
 #
 # Environment:
 #   PGQRS_DSN       server to use (default: a throwaway cluster started here)
@@ -15,6 +18,8 @@
 #   BENCH_BATCHES   drain batch sizes (default "1 50")
 #   BENCH_BACKLOG   messages waiting before each drain cell (default 60000 per second of a cell)
 #   BENCH_PG_OPTS   server options of the throwaway cluster
+#   BENCH_CELLS     workloads to run (default all): select1 enqueue publish dedup
+#                   enqueue+prio drain schedule drain+retry drain+groups drain+prio
 # pgbench logs and a TSV of the results go to build/bench/sql/. On PGQRS_DSN
 # the run makes queue 'bench' and schema bench_bare, and drops both at the end.
 set -euo pipefail
@@ -30,6 +35,7 @@ sync_list=${BENCH_SYNC:-on off}
 batch_list=${BENCH_BATCHES:-1 50}
 backlog=${BENCH_BACKLOG:-$((60000 * seconds))}
 pg_opts=${BENCH_PG_OPTS:--c shared_buffers=512MB -c max_wal_size=4GB}
+cells=${BENCH_CELLS:-}
 out=$repo/build/bench/sql
 rm -rf "$out"
 mkdir -p "$out"
@@ -62,6 +68,8 @@ sql() { psql "$dsn" -X -q -At -v ON_ERROR_STOP=1 -c "$1"; }
 psql "$dsn" -X -q -o /dev/null -v ON_ERROR_STOP=1 -f setup.sql
 queue_id=$(sql "SELECT id FROM pgqrs.get_queue('bench')")
 retry_queue_id=$(sql "SELECT id FROM pgqrs.get_queue('bench_retry')")
+groups_queue_id=$(sql "SELECT id FROM pgqrs.get_queue('bench_groups')")
+prio_queue_id=$(sql "SELECT id FROM pgqrs.get_queue('bench_prio')")
 
 # --- helpers ------------------------------------------------------------------
 # Before each cell: vacuum what the last cell left and checkpoint (ignored
@@ -89,6 +97,22 @@ fill() {
     fi
 }
 
+# Tops the backlog of queue NAME (id ID) up to $backlog messages, held ones
+# (behind their group's head) included, enqueued with the enqueue_batch
+# argument ARG (priorities or group_keys) of message i given by the SQL EXPR.
+fill_shaped() {
+    local name=$1 id=$2 arg=$3 expr=$4 have n
+    have=$(sql "SELECT count(*) FROM pgqrs.messages WHERE queue_id = $id")
+    while [ "$have" -lt "$backlog" ]; do
+        n=$(( backlog - have < 10000 ? backlog - have : 10000 ))
+        sql "SELECT count(*) FROM pgqrs.enqueue_batch('$name',
+                 (SELECT array_agg('$payload'::jsonb) FROM generate_series(1, $n)),
+                 $arg => (SELECT array_agg($expr ORDER BY i) FROM generate_series($have + 1, $have + $n) i))" \
+            >/dev/null
+        have=$((have + n))
+    done
+}
+
 # pgbench SCRIPT CLIENTS SYNC [BATCH] -> "tps transactions" (log in $out)
 pgbench_run() {
     local script=$1 clients=$2 sync=$3 batch=${4:-1}
@@ -106,6 +130,9 @@ pgbench_run() {
 
 count() { sql "SELECT count(*) FROM $1"; }
 
+# want WORKLOAD: whether BENCH_CELLS (empty: every workload) names it
+want() { [ -z "$cells" ] || [[ " $cells " == *" $1 "* ]]; }
+
 results=$out/results.tsv
 printf 'workload\tbatch\tclients\tsync\tpgqrs_msgs\tbare_msgs\tnote\n' >"$results"
 record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"; }
@@ -113,6 +140,7 @@ progress() { echo "bench: $*" >&2; }
 
 # --- cells ----------------------------------------------------------------------
 for clients in $clients_list; do
+    want select1 || break
     settle
     progress "select 1, $clients clients"
     res=$(pgbench_run select1.sql "$clients" on)
@@ -121,6 +149,7 @@ done
 
 for sync in $sync_list; do
     for clients in $clients_list; do
+        want enqueue || break 2
         settle
         progress "enqueue, $clients clients, synchronous_commit=$sync"
         pgqrs=$(pgbench_run enqueue.sql "$clients" "$sync")
@@ -134,19 +163,31 @@ done
 # dedup: enqueue with a fresh key vs plain enqueue (its "bare" column)
 for sync in $sync_list; do
     for clients in $clients_list; do
-        settle
-        progress "publish to 10 queues, $clients clients, synchronous_commit=$sync"
-        pub=$(pgbench_run publish.sql "$clients" "$sync")
-        settle
-        ten=$(pgbench_run enqueue_10.sql "$clients" "$sync")
-        record publish 10 "$clients" "$sync" "$(awk -v t="${pub% *}" 'BEGIN { print t * 10 }')" \
-            "$(awk -v t="${ten% *}" 'BEGIN { print t * 10 }')" "vs 10 enqueues in one statement"
-        settle
-        progress "enqueue with a dedup key, $clients clients, synchronous_commit=$sync"
-        keyed=$(pgbench_run enqueue_dedup.sql "$clients" "$sync")
-        settle
-        plain=$(pgbench_run enqueue.sql "$clients" "$sync")
-        record dedup 1 "$clients" "$sync" "${keyed% *}" "${plain% *}" "vs plain enqueue"
+        if want publish; then
+            settle
+            progress "publish to 10 queues, $clients clients, synchronous_commit=$sync"
+            pub=$(pgbench_run publish.sql "$clients" "$sync")
+            settle
+            ten=$(pgbench_run enqueue_10.sql "$clients" "$sync")
+            record publish 10 "$clients" "$sync" "$(awk -v t="${pub% *}" 'BEGIN { print t * 10 }')" \
+                "$(awk -v t="${ten% *}" 'BEGIN { print t * 10 }')" "vs 10 enqueues in one statement"
+        fi
+        if want dedup; then
+            settle
+            progress "enqueue with a dedup key, $clients clients, synchronous_commit=$sync"
+            keyed=$(pgbench_run enqueue_dedup.sql "$clients" "$sync")
+            settle
+            plain=$(pgbench_run enqueue.sql "$clients" "$sync")
+            record dedup 1 "$clients" "$sync" "${keyed% *}" "${plain% *}" "vs plain enqueue"
+        fi
+        if want enqueue+prio; then
+            settle
+            progress "enqueue with a priority, $clients clients, synchronous_commit=$sync"
+            prio=$(pgbench_run enqueue_priority.sql "$clients" "$sync")
+            settle
+            plain=$(pgbench_run enqueue.sql "$clients" "$sync")
+            record enqueue+prio 1 "$clients" "$sync" "${prio% *}" "${plain% *}" "vs plain enqueue"
+        fi
     done
 done
 
@@ -168,6 +209,7 @@ drain_rate() {
 for batch in $batch_list; do
     for sync in $sync_list; do
         for clients in $clients_list; do
+            want drain || break 3
             if [ "$batch" -eq 1 ]; then s=drain_1.sql b=bare_drain_1.sql
             else s=drain_batch.sql b=bare_drain_batch.sql; fi
             progress "drain batch $batch, $clients clients, synchronous_commit=$sync"
@@ -190,6 +232,7 @@ done
 # a schedule catching up 1,000 missed minutes in one run_due_schedules call,
 # against the same 1,000 messages in one enqueue_batch call
 for sync in $sync_list; do
+    want schedule || break
     settle
     progress "schedule catch-up, 1000 times per call, synchronous_commit=$sync"
     sched=$(pgbench_run schedule_catchup.sql 1 "$sync" 1000)
@@ -201,6 +244,7 @@ done
 
 # the batch-1 drain again on a queue with a retry policy, against the same bare drain
 for clients in $clients_list; do
+    want drain+retry || break
     progress "drain batch 1 with a retry policy, $clients clients, synchronous_commit=on"
     fill bench_retry "$retry_queue_id"; settle
     pgqrs=$(drain_rate drain_1_retry.sql "$clients" on 1 pgqrs.archive \
@@ -213,6 +257,39 @@ for clients in $clients_list; do
     record "drain+retry" 1 "$clients" on "${pgqrs%% *}" "${bare%% *}" "$note"
 done
 
+# the drain of a backlog spread over 1,000 ordered groups, and of one with
+# priorities 0..9 mixed, each against the same drain of a plain backlog
+for batch in $batch_list; do
+    for clients in $clients_list; do
+        if [ "$batch" -eq 1 ]; then s=drain_1.sql g=drain_groups_1.sql p=drain_prio_1.sql
+        else s=drain_batch.sql g=drain_groups_batch.sql p=drain_prio_batch.sql; fi
+        if want drain+groups; then
+            progress "drain batch $batch over 1000 groups, $clients clients, synchronous_commit=on"
+            fill_shaped bench_groups "$groups_queue_id" group_keys "'g' || i % 1000"; settle
+            grouped=$(drain_rate "$g" "$clients" on "$batch" pgqrs.archive \
+                      "pgqrs.messages WHERE queue_id = $groups_queue_id")
+            fill; settle
+            plain=$(drain_rate "$s" "$clients" on "$batch" pgqrs.archive \
+                    "pgqrs.messages WHERE queue_id = $queue_id")
+            note=
+            case "$grouped $plain" in *exhausted*) note="backlog ran out" ;; esac
+            record drain+groups "$batch" "$clients" on "${grouped%% *}" "${plain%% *}" "$note"
+        fi
+        if want drain+prio; then
+            progress "drain batch $batch with priorities 0..9, $clients clients, synchronous_commit=on"
+            fill_shaped bench_prio "$prio_queue_id" priorities "i % 10"; settle
+            prio=$(drain_rate "$p" "$clients" on "$batch" pgqrs.archive \
+                   "pgqrs.messages WHERE queue_id = $prio_queue_id")
+            fill; settle
+            plain=$(drain_rate "$s" "$clients" on "$batch" pgqrs.archive \
+                    "pgqrs.messages WHERE queue_id = $queue_id")
+            note=
+            case "$prio $plain" in *exhausted*) note="backlog ran out" ;; esac
+            record drain+prio "$batch" "$clients" on "${prio%% *}" "${plain%% *}" "$note"
+        fi
+    done
+done
+
 # --- report ---------------------------------------------------------------------
 echo
 echo "pgqrs SQL layer: pgbench -M prepared, $seconds s per cell, payload ${#payload} B, $(sql 'SHOW server_version')"
@@ -220,18 +297,21 @@ echo "pgqrs SQL layer: pgbench -M prepared, $seconds s per cell, payload ${#payl
 echo "enqueue: pgqrs.enqueue vs bare INSERT ... RETURNING id;" \
      "drain: pgqrs.dequeue + archive vs bare claim (SKIP LOCKED) + move;" \
      "schedule: run_due_schedules catching up 1,000 times vs enqueue_batch of 1,000;" \
-     "drain+retry: the same drain on a queue with a retry policy"
+     "drain+retry: the same drain on a queue with a retry policy;" \
+     "drain+groups / drain+prio: the drain of a backlog over 1,000 ordered groups / with priorities 0..9"
 echo
 awk -F'\t' 'NR == 1 { next }
-    BEGIN { printf "%-9s %5s %7s %4s %12s %12s %8s\n", "workload", "batch", "clients", "sync",
+    BEGIN { printf "%-12s %5s %7s %4s %12s %12s %8s\n", "workload", "batch", "clients", "sync",
                    "pgqrs msg/s", "bare msg/s", "ratio" }
     {
         ratio = ($6 > 0) ? sprintf("%.2f", $5 / $6) : "-"
         bare = ($6 == "") ? "-" : sprintf("%.0f", $6)
         if ($7 == "backlog ran out") { ratio = ratio " *"; starred = 1 }
-        printf "%-9s %5s %7s %4s %12.0f %12s %8s\n", $1, $2, $3, $4, $5, bare, ratio
+        printf "%-12s %5s %7s %4s %12.0f %12s %8s\n", $1, $2, $3, $4, $5, bare, ratio
     }
     END { if (starred) print "* the backlog ran out during the cell: rates too low, raise BENCH_BACKLOG" }' "$results"
 echo
 echo "ratio = pgqrs / bare SQL on tables of the same shape (1.00 = no overhead); publish: publish to 10" \
-     "queues / 10 enqueues in one statement; dedup: enqueue with a dedup key / plain enqueue; results: ${results#"$repo"/}"
+     "queues / 10 enqueues in one statement; dedup: enqueue with a dedup key / plain enqueue;" \
+     "enqueue+prio: enqueue with a priority / plain enqueue; drain+groups, drain+prio: the drain /" \
+     "the same drain of a plain backlog; results: ${results#"$repo"/}"

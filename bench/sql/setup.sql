@@ -7,7 +7,7 @@ CREATE EXTENSION IF NOT EXISTS pgqrs;
 DO $$
 BEGIN
     PERFORM pgqrs.delete_queue(queue_name, true)
-    FROM pgqrs.list_queues() WHERE queue_name IN ('bench', 'bench_retry');
+    FROM pgqrs.list_queues() WHERE queue_name IN ('bench', 'bench_retry', 'bench_groups', 'bench_prio');
 END
 $$;
 SELECT id FROM pgqrs.create_queue('bench');
@@ -35,6 +35,10 @@ $$;
 -- the same drain on a queue with a retry policy: what the policy costs a claim
 SELECT id FROM pgqrs.create_queue('bench_retry');
 SELECT retry_backoff FROM pgqrs.set_retry_policy('bench_retry', 'exponential', 1, 300, 0.2);
+
+-- the drains of a backlog over 1,000 ordered groups and of one with priorities
+SELECT id FROM pgqrs.create_queue('bench_groups');
+SELECT id FROM pgqrs.create_queue('bench_prio');
 
 DROP SCHEMA IF EXISTS bench_bare CASCADE;
 CREATE SCHEMA bench_bare;

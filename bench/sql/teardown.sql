@@ -5,4 +5,6 @@ SELECT pgqrs.delete_queue('bench', true);
 SELECT pgqrs.delete_topic('bench_fan');
 SELECT pgqrs.delete_queue('bench_f' || i, true) FROM generate_series(1, 10) i;
 SELECT pgqrs.delete_queue('bench_retry', true);
+SELECT pgqrs.delete_queue('bench_groups', true);
+SELECT pgqrs.delete_queue('bench_prio', true);
 DROP SCHEMA IF EXISTS bench_bare CASCADE;
