@@ -286,6 +286,7 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
         FoundKey *seen = static_cast<FoundKey *>(palloc(sizeof(FoundKey) * (rows + 1)));
         int nexhausted = 0;
         int ndeferred = 0;
+        bool grouped_exhausted = false;  // burying it lets the next of its group go
         TimestampTz at = DatumGetTimestampTz(leased_at);
         int nseen = 0;
         uint64 nclaimed = 0;
@@ -326,8 +327,12 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
                 append_row(fcinfo, claimed, row, shape);
             else if (!no_retry && DatumGetTimestampTz(retry_at) > at)
                 ndeferred++;  // waits for its next attempt (retry policy)
-            else
+            else {
                 exhausted[nexhausted++] = id;
+                bool no_group;
+                value(claimed, row, "group_key", TEXTOID, &no_group);
+                grouped_exhausted = grouped_exhausted || !no_group;
+            }
         }
         if (scanned_queue != 0 && (scanned_queue != start.queue_id || scanned_levels != levels))
             remember_queue(a.name, scanned_queue, scanned_levels);  // recreated, or new priorities
@@ -369,9 +374,10 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
             exec(bury_messages, &ids, " ");
         }
         pfree(exhausted);
-        // a short claim saw every visible message; a full one without exhausted
-        // or deferred messages delivered all that was wanted
-        if (wanted <= 0 || nexhausted + ndeferred == 0 || short_batch)
+        // a short claim saw every visible message (unless a buried head made
+        // the next of its group visible); a full one without exhausted or
+        // deferred messages delivered all that was wanted
+        if (wanted <= 0 || nexhausted + ndeferred == 0 || (short_batch && !grouped_exhausted))
             break;
     }
     if (delivered == 0 && diagnose) {

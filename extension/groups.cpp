@@ -4,78 +4,134 @@
 #include "wake.hpp"
 
 extern "C" {
+#include "common/md5.h"
 #include "storage/proc.h"
+#include "utils/datetime.h"
 }
 
 namespace pgqrs {
 
 // Creates or locks the rows of the groups, in key order, so that two
 // transactions changing the same groups never wait for each other crosswise.
-// The no-op update makes a REPEATABLE READ caller that missed the row's last
-// change fail (40001) instead of deciding from an old snapshot.
+// Every change of a group row counts up its version, so that a REPEATABLE
+// READ caller that missed one fails (40001) instead of deciding from an old
+// snapshot.
 static Statement lock_group_rows = {
     "INSERT INTO @.message_groups AS g (queue_id, group_key) "
     "SELECT $1, k FROM (SELECT DISTINCT k FROM unnest($2::text[]) AS k WHERE k IS NOT NULL) AS keys "
-    "ORDER BY k "
-    "ON CONFLICT (queue_id, group_key) DO UPDATE SET messages = g.messages",
+    "ORDER BY k COLLATE \"C\" "
+    "ON CONFLICT (queue_id, group_key) DO UPDATE SET version = g.version + 1",
     2, {INT8OID, TEXTARRAYOID}};
 
-// The first held message of group `key` (lowest id), found through the
-// (queue_id, vt, id) index at the group's HELD_VT.
-#define NEXT_HELD(key)                                                                   \
-    "(SELECT h.id FROM @.messages h WHERE h.queue_id = $1 AND h.vt = " HELD_VT(key) " " \
-    "  AND h.group_key = " key " ORDER BY h.id LIMIT 1)"
+// The first held message of the group of key x.k (lowest id), found through
+// the (queue_id, vt, id) index at the group's held vt x.h.
+#define NEXT_HELD                                                                        \
+    "(SELECT h.id FROM @.messages h WHERE h.queue_id = $1 AND h.vt = x.h "              \
+    "  AND h.group_key = x.k ORDER BY h.id LIMIT 1)"
 
-// Counts the messages just inserted ($2: their keys) into their locked groups;
-// a group that had none makes its first held message the head.
+// The groups a statement changes, as x(k, n, h): $2 their keys, distinct and
+// in byte order, which is the order their rows are locked in; $3 a count for
+// each; $4 their held vts. LIMIT $n keeps the planner from a scan of the whole
+// table joined by hash while the table is small: one probe per group.
+#define GROUPS(n)                                                                        \
+    "(SELECT * FROM unnest($2::text[], $3::bigint[], $4::timestamptz[]) AS u(k, n, h) " \
+    " LIMIT " n ") AS x"
+
+// Counts the messages just inserted into their locked groups; a group that had
+// none makes its first held message the head ($5: now).
 static Statement join_groups = {
-    "WITH added AS (SELECT k, count(*) AS n FROM unnest($2::text[]) AS k GROUP BY k), "
-    "counted AS (UPDATE @.message_groups g SET messages = g.messages + a.n, "
-    "              head_id = CASE WHEN g.messages = 0 THEN " NEXT_HELD("g.group_key") " "
-    "                        ELSE g.head_id END "
-    "            FROM added a WHERE g.queue_id = $1 AND g.group_key = a.k "
-    "            RETURNING g.head_id, g.messages - a.n AS before), "
-    "heads AS (UPDATE @.messages m SET vt = GREATEST(m.held_vt, $3), held_vt = NULL "
-    "          WHERE m.id IN (SELECT head_id FROM counted WHERE before = 0) "
-    "          RETURNING m.queue_id, m.vt) "
-    "SELECT (SELECT count(*) FROM added) AS wanted, (SELECT count(*) FROM counted) AS joined, "
-    "  h.queue_id, h.vt FROM (SELECT) AS one LEFT JOIN heads h ON true",
-    3, {INT8OID, TEXTARRAYOID, TIMESTAMPTZOID}, lowers_messages("queue_id", "vt")};
+    "WITH counted AS (UPDATE @.message_groups g SET messages = g.messages + x.n, "
+    "    version = g.version + 1, "
+    "    head_id = CASE WHEN g.messages = 0 THEN " NEXT_HELD " ELSE g.head_id END "
+    "  FROM " GROUPS("$6") " WHERE g.queue_id = $1 AND g.group_key = x.k "
+    "  RETURNING g.head_id, g.messages - x.n AS before), "
+    "heads AS (UPDATE @.messages m SET vt = GREATEST(m.held_vt, $5), held_vt = NULL "
+    "          FROM counted c WHERE m.id = c.head_id AND c.before = 0 RETURNING m.queue_id, m.vt) "
+    "SELECT (SELECT count(*) FROM counted) AS joined, h.queue_id, h.vt "
+    "FROM (SELECT) AS one LEFT JOIN heads h ON true",
+    6, {INT8OID, TEXTARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZOID, INT4OID},
+    lowers_messages("queue_id", "vt")};
 
-// Locks the groups the messages just deleted left ($2: their keys, $3: their
-// ids), in key order, and counts them out; says whether each group's head left.
+// Locks the groups that messages just deleted ($5: their ids) left, in key
+// order, and counts them out. A group whose head left (or that had none) takes
+// its next held message as head, as this statement's snapshot shows it, and
+// that message is made visible ($7: now). The snapshot is right unless
+// another transaction changed the group after it was taken (the update then
+// waited for it): the version it saw and the one written say which; such a
+// group is left for advance_groups. One row per group comes back (queue_id
+// NULL), then one per message made the head (group_key NULL).
 static Statement leave_groups = {
-    "WITH gone AS (SELECT k, count(*) AS n, array_agg(id) AS ids "
-    "              FROM unnest($2::text[], $3::bigint[]) AS x(k, id) GROUP BY k), "
-    "locked AS (SELECT g.group_key FROM @.message_groups g WHERE g.queue_id = $1 "
-    "           AND g.group_key IN (SELECT k FROM gone) ORDER BY g.group_key FOR UPDATE) "
-    "UPDATE @.message_groups g SET messages = g.messages - gone.n FROM gone, locked "
-    "WHERE g.queue_id = $1 AND g.group_key = gone.k AND locked.group_key = gone.k "
-    "RETURNING g.group_key, g.messages, COALESCE(g.head_id = ANY (gone.ids), false) AS head_left",
-    3, {INT8OID, TEXTARRAYOID, INT8ARRAYOID}};
+    "WITH changed AS (UPDATE @.message_groups g SET messages = g.messages - x.n, "
+    "    version = g.version + 1, "
+    "    head_id = CASE WHEN g.head_id IS NULL OR g.head_id = ANY ($5) THEN " NEXT_HELD " "
+    "              ELSE g.head_id END "
+    "  FROM " GROUPS("$6") " WHERE g.queue_id = $1 AND g.group_key = x.k "
+    "  RETURNING g.group_key, g.messages, g.head_id, g.version = (SELECT s.version + 1 "
+    "    FROM @.message_groups s WHERE s.queue_id = $1 AND s.group_key = x.k) AS in_view), "
+    "heads AS (UPDATE @.messages m SET vt = GREATEST(m.held_vt, $7), held_vt = NULL FROM changed c "
+    "          WHERE m.id = c.head_id AND c.in_view AND m.held_vt IS NOT NULL "
+    "          RETURNING m.queue_id, m.vt) "
+    "SELECT group_key, messages, in_view, NULL::bigint AS queue_id, NULL::timestamptz AS vt "
+    "FROM changed UNION ALL SELECT NULL, NULL, NULL, queue_id, vt FROM heads",
+    7, {INT8OID, TEXTARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, INT8ARRAYOID, INT4OID,
+        TIMESTAMPTZOID},
+    lowers_messages("queue_id", "vt")};
 
-// After leave_groups, in a snapshot that sees what the transactions it waited
-// for committed: a group whose head left ($4) makes its next message the head,
-// an empty one ($3: messages left) loses its row.
+// For the groups leave_groups did not see as they were, in a new snapshot that
+// sees what the transactions it waited for committed: a group whose head is
+// not a message waiting or leased in it (it left) makes its next held message
+// the head ($5: now).
 static Statement advance_groups = {
-    "WITH settled AS (SELECT * FROM unnest($2::text[], $3::bigint[], $4::bool[]) "
-    "                 AS x(k, messages_left, head_left)), "
-    "next AS (SELECT s.k, " NEXT_HELD("s.k") " AS id FROM settled s "
-    "         WHERE s.head_left AND s.messages_left > 0), "
-    "emptied AS (DELETE FROM @.message_groups g USING settled s "
-    "            WHERE g.queue_id = $1 AND g.group_key = s.k AND s.messages_left <= 0), "
-    "moved AS (UPDATE @.message_groups g SET head_id = n.id FROM next n "
+    "WITH next AS (SELECT x.k, " NEXT_HELD " AS id FROM " GROUPS("$6") ", @.message_groups g "
+    "              WHERE g.queue_id = $1 AND g.group_key = x.k AND NOT EXISTS (SELECT FROM "
+    "                @.messages m WHERE m.id = g.head_id AND m.held_vt IS NULL)), "
+    "moved AS (UPDATE @.message_groups g SET head_id = n.id, version = g.version + 1 FROM next n "
     "          WHERE g.queue_id = $1 AND g.group_key = n.k), "
     "heads AS (UPDATE @.messages m SET vt = GREATEST(m.held_vt, $5), held_vt = NULL "
     "          FROM next n WHERE m.id = n.id RETURNING m.queue_id, m.vt) "
     "SELECT queue_id, vt FROM heads",
-    5, {INT8OID, TEXTARRAYOID, INT8ARRAYOID, BOOLARRAYOID, TIMESTAMPTZOID},
+    6, {INT8OID, TEXTARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZOID, INT4OID},
     lowers_messages("queue_id", "vt")};
+
+// Groups left without messages lose their row ($2: their keys).
+static Statement drop_empty_groups = {
+    "DELETE FROM @.message_groups g USING (SELECT * FROM unnest($2::text[]) AS k LIMIT $3) AS x "
+    "WHERE g.queue_id = $1 AND g.group_key = x.k AND g.messages <= 0",
+    3, {INT8OID, TEXTARRAYOID, INT4OID}};
+#undef GROUPS
 #undef NEXT_HELD
 
 // The queue whose groups this transaction locked last (lock_groups).
 static LocalTransactionId locked_in = InvalidLocalTransactionId;
 static int64 locked_queue = 0;
+
+TimestampTz held_vt_of(Datum key)
+{
+    text *t = DatumGetTextPP(key);
+    char hex[33];
+    const char *error = nullptr;
+    if (!pg_md5_hash(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), hex, &error))
+        elog(ERROR, "pgqrs: could not hash a group key: %s", error ? error : "out of memory");
+    uint64 bits = 0;  // the first 10 hex digits: 40 bits
+    for (int i = 0; i < 10; i++)
+        bits = bits * 16 + static_cast<uint64>(hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);
+    TimestampTz base = static_cast<TimestampTz>(date2j(100000, 1, 1) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY;
+    return base + static_cast<TimestampTz>(bits);
+}
+
+Datum held_vts(const Datum *keys, const bool *nulls, int n)
+{
+    Datum *vts = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
+    bool *none = static_cast<bool *>(palloc(sizeof(bool) * (n + 1)));
+    for (int i = 0; i < n; i++) {
+        none[i] = nulls != nullptr && nulls[i];
+        vts[i] = none[i] ? (Datum) 0 : TimestampTzGetDatum(held_vt_of(keys[i]));
+    }
+    int dims[1] = {n};
+    int lbs[1] = {1};
+    return PointerGetDatum(construct_md_array(vts, none, 1, dims, lbs, TIMESTAMPTZOID, 8,
+                                              FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
 
 void check_group_key(Datum key, int position)
 {
@@ -108,40 +164,94 @@ static Datum array_of(Datum *elements, int n, Oid type)
     return PointerGetDatum(construct_array(elements, n, type, length, byval, align));
 }
 
+static Datum int64_array(const int64 *values, int n)
+{
+    Datum *elements = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
+    for (int i = 0; i < n; i++)
+        elements[i] = Int64GetDatum(values[i]);
+    return array_of(elements, n, INT8OID);
+}
+
+// Byte order of two group keys (the order of COLLATE "C"), for qsort.
+static int compare_keys(const void *a, const void *b)
+{
+    text *x = DatumGetTextPP(*static_cast<const Datum *>(a));
+    text *y = DatumGetTextPP(*static_cast<const Datum *>(b));
+    int nx = VARSIZE_ANY_EXHDR(x), ny = VARSIZE_ANY_EXHDR(y);
+    int c = memcmp(VARDATA_ANY(x), VARDATA_ANY(y), Min(nx, ny));
+    return c != 0 ? c : (nx > ny) - (nx < ny);
+}
+
+// keys (n of them) made distinct, in byte order (the order groups are
+// locked in), with how often each came; returns how many are distinct.
+static int count_keys(Datum *keys, int64 *counts, int n)
+{
+    qsort(keys, n, sizeof(Datum), compare_keys);
+    int d = 0;
+    for (int i = 0; i < n; i++) {
+        if (d > 0 && compare_keys(&keys[d - 1], &keys[i]) == 0) {
+            counts[d - 1]++;
+            continue;
+        }
+        keys[d] = keys[i];
+        counts[d++] = 1;
+    }
+    return d;
+}
+
 static void join(int64 queue_id, Datum *keys, int n)
 {
     if (locked_in != MyProc->lxid || locked_queue != queue_id)
         elog(ERROR, "pgqrs: messages joined groups of queue %lld without locking them first",
              static_cast<long long>(queue_id));
-    Datum args[3] = {Int64GetDatum(queue_id), array_of(keys, n, TEXTOID), seconds_from_now(0)};
-    Rows rows = exec(join_groups, args, "   ");
-    if (value(rows, 0, "joined", INT8OID) != value(rows, 0, "wanted", INT8OID))
+    int64 *counts = static_cast<int64 *>(palloc(sizeof(int64) * n));
+    int groups = count_keys(keys, counts, n);
+    Datum args[6] = {Int64GetDatum(queue_id), array_of(keys, groups, TEXTOID),
+                     int64_array(counts, groups), held_vts(keys, nullptr, groups),
+                     seconds_from_now(0), Int32GetDatum(groups)};
+    Rows rows = exec(join_groups, args, "      ");
+    if (DatumGetInt64(value(rows, 0, "joined", INT8OID)) != groups)
         elog(ERROR, "pgqrs: messages joined groups of queue %lld that were not locked",
              static_cast<long long>(queue_id));
 }
 
 static void leave(int64 queue_id, Datum *keys, Datum *ids, int n)
 {
-    Datum args[5] = {Int64GetDatum(queue_id), array_of(keys, n, TEXTOID), array_of(ids, n, INT8OID)};
-    Rows left = exec(leave_groups, args, "   ");
-    // each group the rows left, with the messages it still has and whether
-    // its head was among them
-    int groups = static_cast<int>(left.count);
-    Datum *group_keys = static_cast<Datum *>(palloc(sizeof(Datum) * (groups + 1)));
-    Datum *remaining = static_cast<Datum *>(palloc(sizeof(Datum) * (groups + 1)));
-    Datum *head_left = static_cast<Datum *>(palloc(sizeof(Datum) * (groups + 1)));
-    for (int i = 0; i < groups; i++) {
-        group_keys[i] = value(left, i, "group_key", TEXTOID);
-        remaining[i] = value(left, i, "messages", INT8OID);
-        head_left[i] = value(left, i, "head_left", BOOLOID);
+    int64 *counts = static_cast<int64 *>(palloc(sizeof(int64) * n));
+    int groups = count_keys(keys, counts, n);
+    Datum args[7] = {Int64GetDatum(queue_id), array_of(keys, groups, TEXTOID),
+                     int64_array(counts, groups), held_vts(keys, nullptr, groups),
+                     array_of(ids, n, INT8OID), Int32GetDatum(groups), seconds_from_now(0)};
+    Rows left = exec(leave_groups, args, "       ");
+    // per group: emptied (its row goes), or missed by the snapshot (look again)
+    int promoted = 0, nempty = 0, nagain = 0;
+    uint64 count = left.count;
+    Datum *emptied = static_cast<Datum *>(palloc(sizeof(Datum) * (count + 1)));
+    Datum *again = static_cast<Datum *>(palloc(sizeof(Datum) * (count + 1)));
+    for (uint64 row = 0; row < count; row++) {
+        bool head_row;
+        Datum key = value(left, row, "group_key", TEXTOID, &head_row);
+        if (head_row)
+            promoted++;
+        else if (DatumGetInt64(value(left, row, "messages", INT8OID)) <= 0)
+            emptied[nempty++] = key;
+        else if (!DatumGetBool(value(left, row, "in_view", BOOLOID)))
+            again[nagain++] = key;
     }
-    args[1] = array_of(group_keys, groups, TEXTOID);
-    args[2] = array_of(remaining, groups, INT8OID);
-    args[3] = array_of(head_left, groups, BOOLOID);
-    args[4] = seconds_from_now(0);
-    Rows promoted = exec(advance_groups, args, "     ");
-    if (promoted.count > 0)  // the next heads: visible now, or at their delay
-        wake_after_commit(queue_id, static_cast<int>(promoted.count));
+    if (nagain > 0) {
+        qsort(again, nagain, sizeof(Datum), compare_keys);
+        Datum more[6] = {Int64GetDatum(queue_id), array_of(again, nagain, TEXTOID),
+                         int64_array(counts, nagain), held_vts(again, nullptr, nagain),
+                         seconds_from_now(0), Int32GetDatum(nagain)};
+        promoted += static_cast<int>(exec(advance_groups, more, "      ").count);
+    }
+    if (nempty > 0) {
+        Datum drop[3] = {Int64GetDatum(queue_id), array_of(emptied, nempty, TEXTOID),
+                         Int32GetDatum(nempty)};
+        exec(drop_empty_groups, drop, "   ");
+    }
+    if (promoted > 0)  // the next heads: visible now, or at their delay
+        wake_after_commit(queue_id, promoted);
 }
 
 void settle_groups(const MessageEffect &effect, const Rows &rows)

@@ -2,8 +2,8 @@
 // time, in the order they joined it (docs/semantics.md, "Ordered groups").
 //
 // Only a group's head is claimable; the others are held: held_vt = the vt
-// they get when they become the head, and vt = HELD_VT(group key), a time of
-// their group after the year 100000, where no claim looks and where the
+// they get when they become the head, and vt = held_vt_of(group key), a time
+// of their group after the year 100000, where no claim looks and where the
 // queue's (queue_id, vt, id) index finds a group's held messages in id order
 // (groups whose keys share the time are told apart by group_key). Every change of a
 // group's members holds the group's row in message_groups, locked in key
@@ -17,12 +17,6 @@
 
 #include "spi.hpp"
 
-// SQL: the vt of the held messages of group `key` (40 bits of its md5, in
-// microseconds after 100000-01-01).
-#define HELD_VT(key)                                                                     \
-    "(timestamptz '100000-01-01 00:00:00+00' + (('x' || substr(md5(" key "), 1, 10))::bit(40)" \
-    "::bigint) * interval '1 microsecond')"
-
 namespace pgqrs {
 
 constexpr int max_group_key_bytes = 256;
@@ -30,6 +24,14 @@ constexpr int max_group_key_bytes = 256;
 // Raises an error unless key (element `position` of group_keys, 0 for the
 // single argument) is 1 to max_group_key_bytes long.
 void check_group_key(Datum key, int position);
+
+// The vt of the held messages of group `key`: 40 bits of its md5, in
+// microseconds after 100000-01-01 00:00 UTC. Computed here only, and passed
+// to every statement that needs it.
+TimestampTz held_vt_of(Datum key);
+
+// held_vt_of each of keys (n of them; NULL where nulls[i]) as a timestamptz[].
+Datum held_vts(const Datum *keys, const bool *nulls, int n);
 
 // Before inserting messages of groups (keys: a text[], NULL elements ignored)
 // into queue_id: creates or locks the groups' rows until the transaction ends.

@@ -34,42 +34,45 @@ static Statement insert_messages = {
     5, {TEXTOID, JSONBARRAYOID, TIMESTAMPTZOID, INT8OID, INT8ARRAYOID},
     inserts_messages("queue_id", "vt")};
 
-// The statements below take $6 to $9 as well: the dedup key (NULL: none),
-// the priority, the group key (NULL: none) and the id the queue must have
-// (NULL: any; set when its groups were locked by id). A message of a group
-// goes in held (vt = HELD_VT, held_vt = its vt): settle_groups (groups.hpp)
-// makes it the head when its group has no other message.
+// The statements below take $6 to $10 as well: the dedup key (NULL: none),
+// the priority, the group key (NULL: none), the id the queue must have
+// (NULL: any; set when its groups were locked by id) and the group's held vt
+// (held_vt_of). A message of a group goes in held (vt = the held vt, held_vt
+// = its vt): settle_groups (groups.hpp) makes it the head when its group has
+// no other message.
 #define RICH_COLUMNS "vt, priority, group_key, held_vt"
-#define RICH_VALUES(vt, priority, group)                                                      \
-    "CASE WHEN " group " IS NULL THEN " vt " ELSE " HELD_VT(group) " END, " priority ", " group ", " \
+#define RICH_VALUES(vt, priority, group, held)                                                 \
+    "CASE WHEN " group " IS NULL THEN " vt " ELSE " held " END, " priority ", " group ", "   \
     "CASE WHEN " group " IS NOT NULL THEN " vt " END"
 #define RICH_QUEUE "AND ($9::bigint IS NULL OR q.id = $9) "
 #define RICH_ARGS                                                                            \
-    9, {TEXTOID, JSONBOID, TIMESTAMPTZOID, INT8OID, INT8ARRAYOID, TEXTOID, INT4OID, TEXTOID, \
-        INT8OID}
+    10, {TEXTOID, JSONBOID, TIMESTAMPTZOID, INT8OID, INT8ARRAYOID, TEXTOID, INT4OID, TEXTOID, \
+         INT8OID, TIMESTAMPTZOID}
 
 static Statement insert_rich_message = {
     "INSERT INTO @.messages (queue_id, payload, " RICH_COLUMNS ", producer_worker_id) "
-    "SELECT q.id, $2, " RICH_VALUES("$3", "$7", "$8::text") ", $4 FROM @.queues q "
+    "SELECT q.id, $2, " RICH_VALUES("$3", "$7", "$8::text", "$10") ", $4 FROM @.queues q "
     "WHERE q.queue_name = $1 AND ($5::bigint[] IS NULL OR q.id = ANY ($5)) " RICH_QUEUE
     "AND ($4 IS NULL OR EXISTS "
     "  (SELECT FROM @.workers w WHERE w.id = $4 AND w.status <> 'stopped')) "
     "RETURNING id, queue_id, vt, group_key",
     RICH_ARGS, inserts_grouped("queue_id", "vt", "group_key")};
 
-// $2: the payloads, $7: their priorities (NULL elements: 0), $8: their group keys.
+// $2: the payloads, $7: their priorities (NULL elements: 0), $8: their group
+// keys, $10: their held vts.
 static Statement insert_rich_messages = {
     "INSERT INTO @.messages (queue_id, payload, " RICH_COLUMNS ", producer_worker_id) "
-    "SELECT q.id, p.payload, " RICH_VALUES("$3", "COALESCE(p.priority, 0)", "p.group_key") ", $4 "
-    "FROM @.queues q, unnest($2::jsonb[], $7::int[], $8::text[]) WITH ORDINALITY "
-    "  AS p(payload, priority, group_key, ord) "
+    "SELECT q.id, p.payload, "
+    RICH_VALUES("$3", "COALESCE(p.priority, 0)", "p.group_key", "p.held") ", $4 "
+    "FROM @.queues q, unnest($2::jsonb[], $7::int[], $8::text[], $10::timestamptz[]) "
+    "  WITH ORDINALITY AS p(payload, priority, group_key, held, ord) "
     "WHERE q.queue_name = $1 AND ($5::bigint[] IS NULL OR q.id = ANY ($5)) " RICH_QUEUE
     "AND ($4 IS NULL OR EXISTS "
     "  (SELECT FROM @.workers w WHERE w.id = $4 AND w.status <> 'stopped')) "
     "ORDER BY p.ord "
     "RETURNING id, queue_id, vt, group_key",
-    9, {TEXTOID, JSONBARRAYOID, TIMESTAMPTZOID, INT8OID, INT8ARRAYOID, TEXTOID, INT4ARRAYOID,
-        TEXTARRAYOID, INT8OID},
+    10, {TEXTOID, JSONBARRAYOID, TIMESTAMPTZOID, INT8OID, INT8ARRAYOID, TEXTOID, INT4ARRAYOID,
+         TEXTARRAYOID, INT8OID, TIMESTAMPTZARRAYOID},
     inserts_grouped("queue_id", "vt", "group_key")};
 
 // A message with a dedup key ($6; NULL: none): inserted unless a message of
@@ -83,7 +86,7 @@ static Statement insert_keyed_message = {
     "  (SELECT FROM @.workers w WHERE w.id = $4 AND w.status <> 'stopped'))), "
     "ins AS (INSERT INTO @.messages (queue_id, payload, " RICH_COLUMNS ", producer_worker_id, "
     "    dedup_key) "
-    "  SELECT q.id, $2, " RICH_VALUES("$3", "$7", "$8::text") ", $4, $6 FROM q "
+    "  SELECT q.id, $2, " RICH_VALUES("$3", "$7", "$8::text", "$10") ", $4, $6 FROM q "
     "  ON CONFLICT (queue_id, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING "
     "  RETURNING id, queue_id, vt, group_key) "
     "SELECT q.id AS queue_id, q.dedup_window_seconds, (SELECT id FROM ins) AS id, "
@@ -121,7 +124,7 @@ static Statement delete_own_message = {
 // The arguments of an insert ($1 to $9) with their nulls, and what explains an
 // insert that produced no row: unknown queue, unknown or stopped worker, no
 // access (any longer) to the queue of that name.
-constexpr int insert_nargs = 9;
+constexpr int insert_nargs = 10;
 struct Insert {
     FunctionCallInfo fcinfo;
     Datum args[insert_nargs];
@@ -139,7 +142,8 @@ static void explain_insert(Datum subject)
 
 // The caller may produce to the queue, with its own worker (argument
 // worker_arg) when it names one; fills the arguments of the insert (payload
-// or payloads as $2, no dedup key, priority 0, no group, any queue id).
+// or payloads as $2, no dedup key, priority 0, no group, any queue id, no
+// held vt).
 static void prepare_insert(Insert &insert, Datum name, Datum payload, int32 delay, int worker_arg)
 {
     FunctionCallInfo fcinfo = insert.fcinfo;
@@ -150,10 +154,10 @@ static void prepare_insert(Insert &insert, Datum name, Datum payload, int32 dela
     bool all;
     Datum allowed = allowed_queues(fcinfo, Access::producer, &all);
     Datum args[insert_nargs] = {name, payload, seconds_from_now(delay), PG_GETARG_DATUM(worker_arg),
-                                allowed, (Datum) 0, Int32GetDatum(0), (Datum) 0, (Datum) 0};
+                                allowed, (Datum) 0, Int32GetDatum(0), (Datum) 0, (Datum) 0, (Datum) 0};
     for (int i = 0; i < insert_nargs; i++)
         insert.args[i] = args[i];
-    strlcpy(insert.nulls, "     n nn", sizeof insert.nulls);
+    strlcpy(insert.nulls, "     n nnn", sizeof insert.nulls);
     insert.nulls[3] = has_worker ? ' ' : 'n';
     insert.nulls[4] = all ? 'n' : ' ';
 }
@@ -274,6 +278,10 @@ static bool prepare_single(Insert &insert, const EnqueueArgs &a)
     insert.args[6] = Int32GetDatum(a.priority);
     insert.args[7] = a.group;
     insert.nulls[7] = a.has_group ? ' ' : 'n';
+    if (a.has_group) {
+        insert.args[9] = TimestampTzGetDatum(held_vt_of(a.group));
+        insert.nulls[9] = ' ';
+    }
     Datum group = a.group;
     Datum groups = a.has_group ? PointerGetDatum(construct_array(&group, 1, TEXTOID, -1, false,
                                                                  TYPALIGN_INT))
@@ -467,6 +475,8 @@ static void enqueue_keyed_batch(FunctionCallInfo fcinfo, const Batch &b, const B
         insert.args[6] = Int32GetDatum(r.priority[i]);
         insert.args[7] = r.group[i];
         insert.nulls[7] = r.no_group[i] ? 'n' : ' ';
+        insert.args[9] = r.no_group[i] ? (Datum) 0 : TimestampTzGetDatum(held_vt_of(r.group[i]));
+        insert.nulls[9] = r.no_group[i] ? 'n' : ' ';
         Keyed keyed = insert_keyed(insert, b.elements[i], k.keys[i], !k.nulls[i]);
         queue_id = keyed.queue_id;
         inserted += keyed.inserted ? 1 : 0;
@@ -499,6 +509,10 @@ PGQRS_FUNCTION(enqueue_batch)
             insert.nulls[6] = r.priorities != (Datum) 0 ? ' ' : 'n';
             insert.args[7] = r.groups;
             insert.nulls[7] = r.groups != (Datum) 0 ? ' ' : 'n';
+            if (r.groups != (Datum) 0) {
+                insert.args[9] = held_vts(r.group, r.no_group, b.count);
+                insert.nulls[9] = ' ';
+            }
             prepare_rich_insert(insert, r.priority_bits, r.groups);
         }
         Rows rows = insert_rows(r.present ? insert_rich_messages : insert_messages, insert);

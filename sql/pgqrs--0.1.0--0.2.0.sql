@@ -321,13 +321,14 @@ COMMENT ON COLUMN messages.group_key IS 'the ordered group of the message: one m
 COMMENT ON COLUMN messages.held_vt IS 'set while the message waits behind an earlier one of its group (vt is then a time of its group after the year 100000): the vt it gets when it becomes the head';
 ALTER TABLE archive ADD COLUMN priority smallint NOT NULL DEFAULT 0, ADD COLUMN group_key text;
 CREATE TABLE message_groups (
-    queue_id   bigint NOT NULL REFERENCES queues (id) ON DELETE CASCADE,
+    queue_id   bigint NOT NULL,
     group_key  text NOT NULL,
     messages   bigint NOT NULL DEFAULT 0,
     head_id    bigint,
+    version    bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (queue_id, group_key)
 );
-COMMENT ON TABLE message_groups IS 'pgqrs ordered groups with messages in a queue, how many, and the head (the only one that can be claimed); change only through the pgqrs functions';
+COMMENT ON TABLE message_groups IS 'pgqrs ordered groups with messages in a queue, how many, the head (the only one that can be claimed) and how often the row changed; change only through the pgqrs functions';
 SELECT pg_catalog.pg_extension_config_dump('message_groups', '');
 ALTER TYPE queue_metrics ADD ATTRIBUTE held_messages bigint, ADD ATTRIBUTE groups bigint,
     ADD ATTRIBUTE pending_by_priority jsonb;

@@ -213,15 +213,18 @@ COMMENT ON TABLE schedules IS 'pgqrs recurring schedules: payload enqueued to qu
 CREATE INDEX schedules_due_idx ON schedules (next_run_at) WHERE NOT paused;
 
 -- Ordered groups: one row per group with messages in a queue. Every change of
--- a group's members locks its row first (groups.cpp), which orders them.
+-- a group's members locks its row first (groups.cpp), which orders them. No
+-- foreign key: its trigger would run a query per change of a row; the
+-- functions that delete a queue or its messages delete its groups.
 CREATE TABLE message_groups (
-    queue_id   bigint NOT NULL REFERENCES queues (id) ON DELETE CASCADE,
+    queue_id   bigint NOT NULL,
     group_key  text NOT NULL,
     messages   bigint NOT NULL DEFAULT 0,
     head_id    bigint,
+    version    bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (queue_id, group_key)
 );
-COMMENT ON TABLE message_groups IS 'pgqrs ordered groups with messages in a queue, how many, and the head (the only one that can be claimed); change only through the pgqrs functions';
+COMMENT ON TABLE message_groups IS 'pgqrs ordered groups with messages in a queue, how many, the head (the only one that can be claimed) and how often the row changed; change only through the pgqrs functions';
 
 -- pg_dump dumps the rows of these tables and the positions of their id
 -- sequences (CREATE EXTENSION alone leaves them empty and at 1). The install
