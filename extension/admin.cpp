@@ -44,7 +44,8 @@ static const char *const expected_columns[] = {
     "schedules.last_error:text", "schedules.created_by:regrole",
     "schedules.created_at:timestamp with time zone",
     "message_groups.queue_id:bigint", "message_groups.group_key:text", "message_groups.messages:bigint",
-    "message_groups.head_id:bigint", "message_groups.version:bigint",
+    "message_groups.head_id:bigint", "message_groups.held_from:bigint",
+    "message_groups.version:bigint",
 };
 
 static const char *const expected_indexes[] = {

@@ -26,7 +26,7 @@ static Statement replay_dead = {
     "  (SELECT u.h FROM unnest($4::text[], $5::timestamptz[]) AS u(k, h) WHERE u.k = back.group_key) END, "
     "  enqueued_at, 0, producer_worker_id, last_error, priority, group_key, "
     "  CASE WHEN group_key IS NOT NULL THEN $3 END FROM back "
-    "RETURNING queue_id, vt, group_key",
+    "RETURNING id, queue_id, vt, group_key",
     5, {INT8OID, INT8ARRAYOID, TIMESTAMPTZOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID},
     inserts_grouped("queue_id", "vt", "group_key")};
 

@@ -23,34 +23,43 @@ static Statement lock_group_rows = {
     "ON CONFLICT (queue_id, group_key) DO UPDATE SET version = g.version + 1",
     2, {INT8OID, TEXTARRAYOID}};
 
-// The first held message of the group of key x.k (lowest id), found through
-// the (queue_id, vt, id) index at the group's held vt x.h.
+// The first held message of the group of key x.k (lowest id, from its row g's
+// held_from on, below which only versions left by earlier heads lie), found
+// through the (queue_id, vt, id) index at the group's held vt x.h.
 #define NEXT_HELD                                                                        \
     "(SELECT h.id FROM @.messages h WHERE h.queue_id = $1 AND h.vt = x.h "              \
-    "  AND h.group_key = x.k ORDER BY h.id LIMIT 1)"
+    "  AND h.group_key = x.k AND h.id >= COALESCE(g.held_from, 0) ORDER BY h.id LIMIT 1)"
 
 // The groups a statement changes, as x(k, n, h): $2 their keys, distinct and
 // in byte order, which is the order their rows are locked in; $3 a count for
-// each; $4 their held vts. LIMIT $n keeps the planner from a scan of the whole
-// table joined by hash while the table is small: one probe per group.
-#define GROUPS(n)                                                                        \
-    "(SELECT * FROM unnest($2::text[], $3::bigint[], $4::timestamptz[]) AS u(k, n, h) " \
-    " LIMIT " n ") AS x"
+// each; $4 their held vts (join_groups: the least id inserted into each).
+// LIMIT $6 keeps the planner from a scan of the whole table joined by hash
+// while the table is small: one probe per group.
+#define GROUPS(h)                                                                        \
+    "(SELECT * FROM unnest($2::text[], $3::bigint[], $4::" h "[]) AS u(k, n, h) "         \
+    " LIMIT $6) AS x"
 
-// Counts the messages just inserted into their locked groups; a group that had
-// none makes its first held message the head ($5: now).
+// Counts the messages just inserted (held) into their locked groups. A group
+// that had none makes the least of them (x.h) its head ($5: now); a message
+// put back with an older id (replay_dlq) lowers held_from.
 static Statement join_groups = {
     "WITH counted AS (UPDATE @.message_groups g SET messages = g.messages + x.n, "
     "    version = g.version + 1, "
-    "    head_id = CASE WHEN g.messages = 0 THEN " NEXT_HELD " ELSE g.head_id END "
-    "  FROM " GROUPS("$6") " WHERE g.queue_id = $1 AND g.group_key = x.k "
+    "    head_id = CASE WHEN g.messages = 0 THEN x.h ELSE g.head_id END, "
+    "    held_from = CASE WHEN g.messages = 0 THEN x.h + 1 "
+    "                     ELSE LEAST(COALESCE(g.held_from, x.h), x.h) END "
+    "  FROM " GROUPS("bigint") " WHERE g.queue_id = $1 AND g.group_key = x.k "
     "  RETURNING g.head_id, g.messages - x.n AS before), "
     "heads AS (UPDATE @.messages m SET vt = GREATEST(m.held_vt, $5), held_vt = NULL "
     "          FROM counted c WHERE m.id = c.head_id AND c.before = 0 RETURNING m.queue_id, m.vt) "
     "SELECT (SELECT count(*) FROM counted) AS joined, h.queue_id, h.vt "
     "FROM (SELECT) AS one LEFT JOIN heads h ON true",
-    6, {INT8OID, TEXTARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZOID, INT4OID},
+    6, {INT8OID, TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID, INT4OID},
     lowers_messages("queue_id", "vt")};
+
+// The version of group x.k as this statement's snapshot saw it.
+#define SEEN_VERSION \
+    "(SELECT s.version FROM @.message_groups s WHERE s.queue_id = $1 AND s.group_key = x.k)"
 
 // Locks the groups that messages just deleted ($5: their ids) left, in key
 // order, and counts them out. A group whose head left (or that had none) takes
@@ -58,16 +67,20 @@ static Statement join_groups = {
 // that message is made visible ($7: now). The snapshot is right unless
 // another transaction changed the group after it was taken (the update then
 // waited for it): the version it saw and the one written say which; such a
-// group is left for advance_groups. One row per group comes back (queue_id
-// NULL), then one per message made the head (group_key NULL).
+// group is left without a head for advance_groups. One row per group comes
+// back (queue_id NULL), then one per message made the head (group_key NULL).
 static Statement leave_groups = {
     "WITH changed AS (UPDATE @.message_groups g SET messages = g.messages - x.n, "
     "    version = g.version + 1, "
-    "    head_id = CASE WHEN g.head_id IS NULL OR g.head_id = ANY ($5) THEN " NEXT_HELD " "
-    "              ELSE g.head_id END "
-    "  FROM " GROUPS("$6") " WHERE g.queue_id = $1 AND g.group_key = x.k "
-    "  RETURNING g.group_key, g.messages, g.head_id, g.version = (SELECT s.version + 1 "
-    "    FROM @.message_groups s WHERE s.queue_id = $1 AND s.group_key = x.k) AS in_view), "
+    "    (head_id, held_from) = (SELECT "
+    "        CASE WHEN NOT l.leaving THEN g.head_id WHEN l.in_view THEN l.next END, "
+    "        CASE WHEN l.leaving AND l.in_view AND l.next IS NOT NULL THEN l.next + 1 "
+    "             ELSE g.held_from END "
+    "      FROM (SELECT g.head_id IS NULL OR g.head_id = ANY ($5) AS leaving, "
+    "                   g.version = " SEEN_VERSION " AS in_view, " NEXT_HELD " AS next) AS l) "
+    "  FROM " GROUPS("timestamptz") " WHERE g.queue_id = $1 AND g.group_key = x.k "
+    "  RETURNING g.group_key, g.messages, g.head_id, "
+    "    g.version = " SEEN_VERSION " + 1 AS in_view), "
     "heads AS (UPDATE @.messages m SET vt = GREATEST(m.held_vt, $7), held_vt = NULL FROM changed c "
     "          WHERE m.id = c.head_id AND c.in_view AND m.held_vt IS NOT NULL "
     "          RETURNING m.queue_id, m.vt) "
@@ -76,16 +89,19 @@ static Statement leave_groups = {
     7, {INT8OID, TEXTARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, INT8ARRAYOID, INT4OID,
         TIMESTAMPTZOID},
     lowers_messages("queue_id", "vt")};
+#undef SEEN_VERSION
 
 // For the groups leave_groups did not see as they were, in a new snapshot that
 // sees what the transactions it waited for committed: a group whose head is
 // not a message waiting or leased in it (it left) makes its next held message
 // the head ($5: now).
 static Statement advance_groups = {
-    "WITH next AS (SELECT x.k, " NEXT_HELD " AS id FROM " GROUPS("$6") ", @.message_groups g "
+    "WITH next AS (SELECT x.k, " NEXT_HELD " AS id FROM " GROUPS("timestamptz") ", "
+    "                @.message_groups g "
     "              WHERE g.queue_id = $1 AND g.group_key = x.k AND NOT EXISTS (SELECT FROM "
     "                @.messages m WHERE m.id = g.head_id AND m.held_vt IS NULL)), "
-    "moved AS (UPDATE @.message_groups g SET head_id = n.id, version = g.version + 1 FROM next n "
+    "moved AS (UPDATE @.message_groups g SET head_id = n.id, version = g.version + 1, "
+    "            held_from = COALESCE(n.id + 1, g.held_from) FROM next n "
     "          WHERE g.queue_id = $1 AND g.group_key = n.k), "
     "heads AS (UPDATE @.messages m SET vt = GREATEST(m.held_vt, $5), held_vt = NULL "
     "          FROM next n WHERE m.id = n.id RETURNING m.queue_id, m.vt) "
@@ -164,64 +180,90 @@ static Datum array_of(Datum *elements, int n, Oid type)
     return PointerGetDatum(construct_array(elements, n, type, length, byval, align));
 }
 
-static Datum int64_array(const int64 *values, int n)
-{
-    Datum *elements = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
-    for (int i = 0; i < n; i++)
-        elements[i] = Int64GetDatum(values[i]);
-    return array_of(elements, n, INT8OID);
-}
+// A group key with a message id, sorted by key in byte order (the order of
+// COLLATE "C") and then id.
+struct KeyedId {
+    Datum key;
+    Datum id;
+};
 
-// Byte order of two group keys (the order of COLLATE "C"), for qsort.
-static int compare_keys(const void *a, const void *b)
+static int compare_text(Datum a, Datum b)
 {
-    text *x = DatumGetTextPP(*static_cast<const Datum *>(a));
-    text *y = DatumGetTextPP(*static_cast<const Datum *>(b));
+    text *x = DatumGetTextPP(a);
+    text *y = DatumGetTextPP(b);
     int nx = VARSIZE_ANY_EXHDR(x), ny = VARSIZE_ANY_EXHDR(y);
     int c = memcmp(VARDATA_ANY(x), VARDATA_ANY(y), Min(nx, ny));
     return c != 0 ? c : (nx > ny) - (nx < ny);
 }
 
-// keys (n of them) made distinct, in byte order (the order groups are
-// locked in), with how often each came; returns how many are distinct.
-static int count_keys(Datum *keys, int64 *counts, int n)
+static int compare_keyed(const void *a, const void *b)
 {
-    qsort(keys, n, sizeof(Datum), compare_keys);
-    int d = 0;
-    for (int i = 0; i < n; i++) {
-        if (d > 0 && compare_keys(&keys[d - 1], &keys[i]) == 0) {
-            counts[d - 1]++;
-            continue;
-        }
-        keys[d] = keys[i];
-        counts[d++] = 1;
-    }
-    return d;
+    const KeyedId *x = static_cast<const KeyedId *>(a);
+    const KeyedId *y = static_cast<const KeyedId *>(b);
+    int c = compare_text(x->key, y->key);
+    if (c != 0)
+        return c;
+    int64 i = DatumGetInt64(x->id), j = DatumGetInt64(y->id);
+    return (i > j) - (i < j);
 }
 
-static void join(int64 queue_id, Datum *keys, int n)
+static int compare_keys(const void *a, const void *b)
+{
+    return compare_text(*static_cast<const Datum *>(a), *static_cast<const Datum *>(b));
+}
+
+// The groups of n messages: their distinct keys in byte order (the order
+// groups are locked in), how many messages each and the least id of each.
+struct GroupSet {
+    int count;
+    Datum *keys;
+    Datum *sizes;
+    Datum *least_ids;
+};
+
+static GroupSet group_set(Datum *keys, Datum *ids, int n)
+{
+    KeyedId *pairs = static_cast<KeyedId *>(palloc(sizeof(KeyedId) * (n + 1)));
+    for (int i = 0; i < n; i++)
+        pairs[i] = {keys[i], ids[i]};
+    qsort(pairs, n, sizeof(KeyedId), compare_keyed);
+    GroupSet g = {0, static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1))),
+                  static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1))),
+                  static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)))};
+    for (int i = 0; i < n; i++) {
+        if (g.count > 0 && compare_text(g.keys[g.count - 1], pairs[i].key) == 0) {
+            g.sizes[g.count - 1] = Int64GetDatum(DatumGetInt64(g.sizes[g.count - 1]) + 1);
+            continue;
+        }
+        g.keys[g.count] = pairs[i].key;
+        g.sizes[g.count] = Int64GetDatum(1);
+        g.least_ids[g.count++] = pairs[i].id;
+    }
+    return g;
+}
+
+static void join(int64 queue_id, Datum *keys, Datum *ids, int n)
 {
     if (locked_in != MyProc->lxid || locked_queue != queue_id)
         elog(ERROR, "pgqrs: messages joined groups of queue %lld without locking them first",
              static_cast<long long>(queue_id));
-    int64 *counts = static_cast<int64 *>(palloc(sizeof(int64) * n));
-    int groups = count_keys(keys, counts, n);
-    Datum args[6] = {Int64GetDatum(queue_id), array_of(keys, groups, TEXTOID),
-                     int64_array(counts, groups), held_vts(keys, nullptr, groups),
-                     seconds_from_now(0), Int32GetDatum(groups)};
+    GroupSet g = group_set(keys, ids, n);
+    Datum args[6] = {Int64GetDatum(queue_id), array_of(g.keys, g.count, TEXTOID),
+                     array_of(g.sizes, g.count, INT8OID), array_of(g.least_ids, g.count, INT8OID),
+                     seconds_from_now(0), Int32GetDatum(g.count)};
     Rows rows = exec(join_groups, args, "      ");
-    if (DatumGetInt64(value(rows, 0, "joined", INT8OID)) != groups)
+    if (DatumGetInt64(value(rows, 0, "joined", INT8OID)) != g.count)
         elog(ERROR, "pgqrs: messages joined groups of queue %lld that were not locked",
              static_cast<long long>(queue_id));
 }
 
 static void leave(int64 queue_id, Datum *keys, Datum *ids, int n)
 {
-    int64 *counts = static_cast<int64 *>(palloc(sizeof(int64) * n));
-    int groups = count_keys(keys, counts, n);
-    Datum args[7] = {Int64GetDatum(queue_id), array_of(keys, groups, TEXTOID),
-                     int64_array(counts, groups), held_vts(keys, nullptr, groups),
-                     array_of(ids, n, INT8OID), Int32GetDatum(groups), seconds_from_now(0)};
+    Datum removed = array_of(ids, n, INT8OID);
+    GroupSet g = group_set(keys, ids, n);
+    Datum args[7] = {Int64GetDatum(queue_id), array_of(g.keys, g.count, TEXTOID),
+                     array_of(g.sizes, g.count, INT8OID), held_vts(g.keys, nullptr, g.count),
+                     removed, Int32GetDatum(g.count), seconds_from_now(0)};
     Rows left = exec(leave_groups, args, "       ");
     // per group: emptied (its row goes), or missed by the snapshot (look again)
     int promoted = 0, nempty = 0, nagain = 0;
@@ -241,7 +283,7 @@ static void leave(int64 queue_id, Datum *keys, Datum *ids, int n)
     if (nagain > 0) {
         qsort(again, nagain, sizeof(Datum), compare_keys);
         Datum more[6] = {Int64GetDatum(queue_id), array_of(again, nagain, TEXTOID),
-                         int64_array(counts, nagain), held_vts(again, nullptr, nagain),
+                         array_of(g.sizes, nagain, INT8OID), held_vts(again, nullptr, nagain),
                          seconds_from_now(0), Int32GetDatum(nagain)};
         promoted += static_cast<int>(exec(advance_groups, more, "      ").count);
     }
@@ -285,12 +327,11 @@ void settle_groups(const MessageEffect &effect, const Rows &rows)
             if (null_key || null_queue || DatumGetInt64(rq) != queue_id)
                 continue;
             keys[n] = key;
-            if (effect.groups == GroupChange::leaves)
-                ids[n] = value(rows, row, "id", INT8OID);
+            ids[n] = value(rows, row, "id", INT8OID);
             n++;
         }
         if (effect.groups == GroupChange::joins)
-            join(queue_id, keys, n);
+            join(queue_id, keys, ids, n);
         else
             leave(queue_id, keys, ids, n);
     }

@@ -325,10 +325,11 @@ CREATE TABLE message_groups (
     group_key  text NOT NULL,
     messages   bigint NOT NULL DEFAULT 0,
     head_id    bigint,
+    held_from  bigint,
     version    bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (queue_id, group_key)
 );
-COMMENT ON TABLE message_groups IS 'pgqrs ordered groups with messages in a queue, how many, the head (the only one that can be claimed) and how often the row changed; change only through the pgqrs functions';
+COMMENT ON TABLE message_groups IS 'pgqrs ordered groups with messages in a queue, how many, the head (the only one that can be claimed), the least id the others may have, and how often the row changed; change only through the pgqrs functions';
 SELECT pg_catalog.pg_extension_config_dump('message_groups', '');
 ALTER TYPE queue_metrics ADD ATTRIBUTE held_messages bigint, ADD ATTRIBUTE groups bigint,
     ADD ATTRIBUTE pending_by_priority jsonb;
