@@ -91,6 +91,34 @@ static Statement leave_groups = {
     lowers_messages("queue_id", "vt")};
 #undef SEEN_VERSION
 
+// leave_groups for one group ($2: its key, $3: how many left, $4: its held
+// vt, $5: the ids of the messages deleted): the same, in statements simple
+// enough to cost little more than their writes. The new head is returned, not
+// made visible: promote_head does that when in_view.
+static Statement leave_group = {
+    "UPDATE @.message_groups g SET messages = g.messages - $3, version = g.version + 1, "
+    "  (head_id, held_from) = (SELECT "
+    "      CASE WHEN NOT l.leaving THEN g.head_id WHEN l.in_view THEN l.next END, "
+    "      CASE WHEN l.leaving AND l.in_view AND l.next IS NOT NULL THEN l.next + 1 "
+    "           ELSE g.held_from END "
+    "    FROM (SELECT g.head_id IS NULL OR g.head_id = ANY ($5) AS leaving, "
+    "                 g.version = s.version AS in_view, "
+    "                 (SELECT h.id FROM @.messages h WHERE h.queue_id = $1 AND h.vt = $4 "
+    "                    AND h.group_key = $2 AND h.id >= COALESCE(g.held_from, 0) "
+    "                  ORDER BY h.id LIMIT 1) AS next "
+    "          FROM (SELECT version FROM @.message_groups WHERE queue_id = $1 AND group_key = $2) s "
+    "         ) AS l) "
+    "WHERE g.queue_id = $1 AND g.group_key = $2 "
+    "RETURNING g.messages, g.head_id, g.version = (SELECT s.version + 1 FROM @.message_groups s "
+    "  WHERE s.queue_id = $1 AND s.group_key = $2) AS in_view",
+    5, {INT8OID, TEXTOID, INT8OID, TIMESTAMPTZOID, INT8ARRAYOID}, reads_messages};
+
+// A held message becomes its group's head, visible at its vt or now ($2).
+static Statement promote_head = {
+    "UPDATE @.messages SET vt = GREATEST(held_vt, $2), held_vt = NULL "
+    "WHERE id = $1 AND held_vt IS NOT NULL RETURNING queue_id, vt",
+    2, {INT8OID, TIMESTAMPTZOID}, lowers_messages("queue_id", "vt")};
+
 // For the groups leave_groups did not see as they were, in a new snapshot that
 // sees what the transactions it waited for committed: a group whose head is
 // not a message waiting or leased in it (it left) makes its next held message
@@ -257,10 +285,41 @@ static void join(int64 queue_id, Datum *keys, Datum *ids, int n)
              static_cast<long long>(queue_id));
 }
 
+// leave() for messages of one group.
+static void leave_one(int64 queue_id, const GroupSet &g, Datum removed)
+{
+    Datum args[5] = {Int64GetDatum(queue_id), g.keys[0], g.sizes[0],
+                     TimestampTzGetDatum(held_vt_of(g.keys[0])), removed};
+    Rows left = exec(leave_group, args, "     ");
+    if (left.count == 0)
+        return;  // no row: the group went with its queue
+    bool no_head;
+    Datum head = value(left, 0, "head_id", INT8OID, &no_head);
+    int promoted = 0;
+    if (DatumGetInt64(value(left, 0, "messages", INT8OID)) <= 0) {
+        Datum drop[3] = {Int64GetDatum(queue_id), array_of(g.keys, 1, TEXTOID), Int32GetDatum(1)};
+        exec(drop_empty_groups, drop, "   ");
+    } else if (!DatumGetBool(value(left, 0, "in_view", BOOLOID))) {
+        Datum more[6] = {Int64GetDatum(queue_id), array_of(g.keys, 1, TEXTOID),
+                         array_of(g.sizes, 1, INT8OID), held_vts(g.keys, nullptr, 1),
+                         seconds_from_now(0), Int32GetDatum(1)};
+        promoted = static_cast<int>(exec(advance_groups, more, "      ").count);
+    } else if (!no_head) {
+        Datum promote[2] = {head, seconds_from_now(0)};
+        promoted = static_cast<int>(exec(promote_head, promote, "  ").count);
+    }
+    if (promoted > 0)
+        wake_after_commit(queue_id, promoted);
+}
+
 static void leave(int64 queue_id, Datum *keys, Datum *ids, int n)
 {
     Datum removed = array_of(ids, n, INT8OID);
     GroupSet g = group_set(keys, ids, n);
+    if (g.count == 1) {
+        leave_one(queue_id, g, removed);
+        return;
+    }
     Datum args[7] = {Int64GetDatum(queue_id), array_of(g.keys, g.count, TEXTOID),
                      array_of(g.sizes, g.count, INT8OID), held_vts(g.keys, nullptr, g.count),
                      removed, Int32GetDatum(g.count), seconds_from_now(0)};
