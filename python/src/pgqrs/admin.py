@@ -162,7 +162,7 @@ class Admin(Client):
     async def set_priority(self, message_id: int, priority: int) -> bool:
         """Gives a message that is not leased (pending, delayed, or waiting behind
         its group's head) another priority, 0 to 9; False when no such message
-        exists. Needs producer access to the message's queue."""
+        exists (or it is in a queue the role may not produce to)."""
         params = [integer(message_id, "message_id"), integer(priority, "priority")]
         return as_bool(await self._scalar(self._ordering.set_priority, params))
 

@@ -215,9 +215,9 @@ class Producer(WorkerClient):
 
     async def set_priority(self, message_id: int, priority: int) -> bool:
         """Gives a message that is not leased (pending, delayed, or waiting behind
-        its group's head) another priority; False when no such message exists.
-        Needs producer access to the message's queue; a priority outside 0..9
-        raises :class:`InvalidInputError`."""
+        its group's head) another priority; False when no such message exists
+        (or it is in a queue the role may not produce to). A priority outside
+        0..9 raises :class:`InvalidInputError`."""
         params = [integer(message_id, "message_id"), integer(priority, "priority")]
         return as_bool(await self._scalar(self._ordering.set_priority, params))
 
