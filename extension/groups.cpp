@@ -33,28 +33,29 @@ static Statement lock_group_rows = {
 // The groups a statement changes, as x(k, n, h): $2 their keys, distinct and
 // in byte order, which is the order their rows are locked in; $3 a count for
 // each; $4 their held vts (join_groups: the least id inserted into each).
-// LIMIT $6 keeps the planner from a scan of the whole table joined by hash
+// The LIMIT keeps the planner from a scan of the whole table joined by hash
 // while the table is small: one probe per group.
-#define GROUPS(h)                                                                        \
+#define GROUPS(h, limit)                                                                 \
     "(SELECT * FROM unnest($2::text[], $3::bigint[], $4::" h "[]) AS u(k, n, h) "         \
-    " LIMIT $6) AS x"
+    " LIMIT " limit ") AS x"
 
 // Counts the messages just inserted (held) into their locked groups. A group
-// that had none makes the least of them (x.h) its head ($5: now); a message
-// put back with an older id (replay_dlq) lowers held_from.
+// that had none makes the least of them (x.h) its head, visible at the vt it
+// was enqueued with, as a message without a group is; a message put back with
+// an older id (replay_dlq) lowers held_from.
 static Statement join_groups = {
     "WITH counted AS (UPDATE @.message_groups g SET messages = g.messages + x.n, "
     "    version = g.version + 1, "
     "    head_id = CASE WHEN g.messages = 0 THEN x.h ELSE g.head_id END, "
     "    held_from = CASE WHEN g.messages = 0 THEN x.h + 1 "
     "                     ELSE LEAST(COALESCE(g.held_from, x.h), x.h) END "
-    "  FROM " GROUPS("bigint") " WHERE g.queue_id = $1 AND g.group_key = x.k "
+    "  FROM " GROUPS("bigint", "$5") " WHERE g.queue_id = $1 AND g.group_key = x.k "
     "  RETURNING g.head_id, g.messages - x.n AS before), "
-    "heads AS (UPDATE @.messages m SET vt = GREATEST(m.held_vt, $5), held_vt = NULL "
+    "heads AS (UPDATE @.messages m SET vt = m.held_vt, held_vt = NULL "
     "          FROM counted c WHERE m.id = c.head_id AND c.before = 0 RETURNING m.queue_id, m.vt) "
     "SELECT (SELECT count(*) FROM counted) AS joined, h.queue_id, h.vt "
     "FROM (SELECT) AS one LEFT JOIN heads h ON true",
-    6, {INT8OID, TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID, INT4OID},
+    5, {INT8OID, TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT4OID},
     lowers_messages("queue_id", "vt")};
 
 // The version of group x.k as this statement's snapshot saw it.
@@ -78,7 +79,7 @@ static Statement leave_groups = {
     "             ELSE g.held_from END "
     "      FROM (SELECT g.head_id IS NULL OR g.head_id = ANY ($5) AS leaving, "
     "                   g.version = " SEEN_VERSION " AS in_view, " NEXT_HELD " AS next) AS l) "
-    "  FROM " GROUPS("timestamptz") " WHERE g.queue_id = $1 AND g.group_key = x.k "
+    "  FROM " GROUPS("timestamptz", "$6") " WHERE g.queue_id = $1 AND g.group_key = x.k "
     "  RETURNING g.group_key, g.messages, g.head_id, "
     "    g.version = " SEEN_VERSION " + 1 AS in_view), "
     "heads AS (UPDATE @.messages m SET vt = GREATEST(m.held_vt, $7), held_vt = NULL FROM changed c "
@@ -124,7 +125,7 @@ static Statement promote_head = {
 // not a message waiting or leased in it (it left) makes its next held message
 // the head ($5: now).
 static Statement advance_groups = {
-    "WITH next AS (SELECT x.k, " NEXT_HELD " AS id FROM " GROUPS("timestamptz") ", "
+    "WITH next AS (SELECT x.k, " NEXT_HELD " AS id FROM " GROUPS("timestamptz", "$6") ", "
     "                @.message_groups g "
     "              WHERE g.queue_id = $1 AND g.group_key = x.k AND NOT EXISTS (SELECT FROM "
     "                @.messages m WHERE m.id = g.head_id AND m.held_vt IS NULL)), "
@@ -276,10 +277,10 @@ static void join(int64 queue_id, Datum *keys, Datum *ids, int n)
         elog(ERROR, "pgqrs: messages joined groups of queue %lld without locking them first",
              static_cast<long long>(queue_id));
     GroupSet g = group_set(keys, ids, n);
-    Datum args[6] = {Int64GetDatum(queue_id), array_of(g.keys, g.count, TEXTOID),
+    Datum args[5] = {Int64GetDatum(queue_id), array_of(g.keys, g.count, TEXTOID),
                      array_of(g.sizes, g.count, INT8OID), array_of(g.least_ids, g.count, INT8OID),
-                     seconds_from_now(0), Int32GetDatum(g.count)};
-    Rows rows = exec(join_groups, args, "      ");
+                     Int32GetDatum(g.count)};
+    Rows rows = exec(join_groups, args, "     ");
     if (DatumGetInt64(value(rows, 0, "joined", INT8OID)) != g.count)
         elog(ERROR, "pgqrs: messages joined groups of queue %lld that were not locked",
              static_cast<long long>(queue_id));

@@ -80,6 +80,12 @@ SELECT payload->>'n' AS n, priority FROM pgqrs.dequeue('gr_jobs', 10, 60);
 SELECT messages FROM pgqrs.message_groups WHERE group_key = 'F';
 SELECT pgqrs.purge_queue('gr_jobs');
 
+-- the first message of a new group is claimed in enqueue order with the others
+SELECT count(*) FROM pgqrs.enqueue_batch('gr_jobs', ARRAY['{"n": "h1"}', '{"n": "u1"}']::jsonb[],
+                                         group_keys => ARRAY['H1', NULL]);
+SELECT payload->>'n' AS n FROM pgqrs.dequeue('gr_jobs', 1, 60);
+SELECT pgqrs.purge_queue('gr_jobs');
+
 -- delete_queue takes its groups along
 SELECT pgqrs.enqueue('gr_jobs', '{"n": 1}', group_key => 'H') IS NOT NULL AS enqueued;
 SELECT pgqrs.delete_queue('gr_jobs');
