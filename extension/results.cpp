@@ -18,40 +18,12 @@ void begin_rows(FunctionCallInfo fcinfo)
     }
 }
 
-// Fills values/nulls (one per attribute of result) from row `row` of rows,
-// matching columns by name and checking their types.
-static void form_values(TupleDesc result, const Rows &rows, uint64 row, Datum *values, bool *nulls)
+// For each attribute of result, the column of rows it comes from (1-based, 0:
+// none, NULL), matched by name (the first column for a scalar set) with its
+// type checked.
+static int *match_columns(TupleDesc result, const Rows &rows, bool scalar)
 {
-    if (rows.table == nullptr || row >= rows.count)
-        elog(ERROR, "pgqrs: row %llu of a result of %llu rows read (%s)",
-             static_cast<unsigned long long>(row), static_cast<unsigned long long>(rows.count),
-             rows.statement);
-    TupleDesc source = rows.table->tupdesc;
-    for (int i = 0; i < result->natts; i++) {
-        Form_pg_attribute attr = TupleDescAttr(result, i);
-        values[i] = (Datum) 0;
-        nulls[i] = true;
-        if (attr->attisdropped)
-            continue;
-        int col = SPI_fnumber(source, NameStr(attr->attname));
-        if (col <= 0)
-            continue;  // a column added to the table after install: NULL
-        Oid found = SPI_gettypeid(source, col);
-        if (found != attr->atttypid)
-            raise_altered(format_type_be(result->tdtypeid), NameStr(attr->attname), found,
-                          attr->atttypid);
-        values[i] = SPI_getbinval(rows.table->vals[row], source, col, &nulls[i]);
-    }
-}
-
-RowShape row_shape(FunctionCallInfo fcinfo, const Rows &rows)
-{
-    auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
-    TupleDesc result = rsinfo->setDesc;
-    bool scalar = static_cast<SetShape *>(fcinfo->flinfo->fn_extra)->scalar;
-    RowShape shape = {static_cast<int *>(palloc0(sizeof(int) * (result->natts + 1)))};
-    if (rows.table == nullptr || rows.count == 0)
-        return shape;  // nothing to read (and nothing to check)
+    int *source_of = static_cast<int *>(palloc0(sizeof(int) * (result->natts + 1)));
     TupleDesc source = rows.table->tupdesc;
     for (int i = 0; i < result->natts; i++) {
         Form_pg_attribute attr = TupleDescAttr(result, i);
@@ -64,17 +36,44 @@ RowShape row_shape(FunctionCallInfo fcinfo, const Rows &rows)
         if (found != attr->atttypid)
             raise_altered(format_type_be(result->tdtypeid), NameStr(attr->attname), found,
                           attr->atttypid);
-        shape.source[i] = col;
+        source_of[i] = col;
     }
-    return shape;
+    return source_of;
 }
 
-void append_row(FunctionCallInfo fcinfo, const Rows &rows, uint64 row, const RowShape &shape)
+static void check_row(const Rows &rows, uint64 row)
 {
     if (rows.table == nullptr || row >= rows.count)
         elog(ERROR, "pgqrs: row %llu of a result of %llu rows read (%s)",
              static_cast<unsigned long long>(row), static_cast<unsigned long long>(rows.count),
              rows.statement);
+}
+
+// Fills values/nulls (one per attribute of result) from row `row` of rows.
+static void form_values(TupleDesc result, const Rows &rows, uint64 row, Datum *values, bool *nulls)
+{
+    check_row(rows, row);
+    int *source_of = match_columns(result, rows, false);
+    for (int i = 0; i < result->natts; i++) {
+        values[i] = (Datum) 0;
+        nulls[i] = true;
+        if (source_of[i] > 0)
+            values[i] = SPI_getbinval(rows.table->vals[row], rows.table->tupdesc, source_of[i], &nulls[i]);
+    }
+}
+
+RowShape row_shape(FunctionCallInfo fcinfo, const Rows &rows)
+{
+    auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+    TupleDesc result = rsinfo->setDesc;
+    if (rows.table == nullptr || rows.count == 0)  // nothing to read (and nothing to check)
+        return {static_cast<int *>(palloc0(sizeof(int) * (result->natts + 1)))};
+    return {match_columns(result, rows, static_cast<SetShape *>(fcinfo->flinfo->fn_extra)->scalar)};
+}
+
+void append_row(FunctionCallInfo fcinfo, const Rows &rows, uint64 row, const RowShape &shape)
+{
+    check_row(rows, row);
     auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
     TupleDesc result = rsinfo->setDesc;
     TupleDesc source = rows.table->tupdesc;

@@ -15,6 +15,12 @@ import psycopg
 import pytest
 
 from cluster import Cluster
+from frontier_checks import below_frontier as _below_frontier
+from frontier_checks import conn as _conn
+from frontier_checks import frontier as _frontier
+from frontier_checks import ids as _ids
+from frontier_checks import one as _one
+from frontier_checks import passed as _passed
 
 
 @pytest.fixture(scope="module")
@@ -30,26 +36,6 @@ def cluster():
     assert not crashes, crashes
 
 
-def _conn(cluster):
-    return psycopg.connect(cluster.dsn(), autocommit=True)
-
-
-def _one(conn, query, args=()):
-    row = conn.execute(query, args).fetchone()
-    return row[0] if row else None
-
-
-def _ids(conn, query, args=()):
-    return [r[0] for r in conn.execute(query, args).fetchall()]
-
-
-def _frontier(conn, queue):
-    """(frontier_vt, frontier_id) of the queue, None at the start."""
-    row = conn.execute("SELECT frontier_vt, frontier_id FROM pgqrs.claim_frontier_stats() "
-                       "WHERE queue_name = %s", (queue,)).fetchone()
-    return None if row is None or row[0] is None else (row[0], row[1])
-
-
 def _stats(conn, queue):
     return conn.execute("SELECT raises, refused_raises, lowerings, resets, found_below "
                         "FROM pgqrs.claim_frontier_stats() WHERE queue_name = %s", (queue,)).fetchone()
@@ -63,25 +49,9 @@ def _poll(conn, queue, n=1, lock=300):
     return _ids(conn, "SELECT id FROM pgqrs.dequeue(%s, %s, %s)", (queue, n, lock))
 
 
-def _passed(conn, queue, vt):
-    """The frontier lies above vt: a claim starting there would miss a row at vt."""
-    f = _frontier(conn, queue)
-    return f is not None and f[0] > vt
-
-
 def _queue(conn, name):
     conn.execute("SELECT pgqrs.create_queue(%s, 1000)", (name,))
     return name
-
-
-def _below_frontier(conn, queue):
-    """Claimable rows below the queue's frontier (none may be)."""
-    f = _frontier(conn, queue)
-    if f is None:
-        return 0
-    return _one(conn, "SELECT count(*) FROM pgqrs.messages m JOIN pgqrs.queues q ON q.id = m.queue_id "
-                      "WHERE q.queue_name = %s AND m.vt <= clock_timestamp() "
-                      "AND (m.vt, m.id) < (%s, %s)", (queue, f[0], f[1]))
 
 
 # a) a producer that commits after a later message was claimed
@@ -438,75 +408,6 @@ def test_equivalence_with_a_scan_from_the_start(cluster):
                 time.sleep(rng.choice([0.01, 0.05, 0.3]))
         assert checked > 50
         assert _below_frontier(side, q) == 0
-        assert _stats(side, q)[4] == 0
-
-
-# k') the same with priorities and ordered groups: each priority has its own
-# frontier, a group's next message becomes claimable when its head leaves
-def test_equivalence_with_priorities_and_groups(cluster):
-    rng = random.Random(23)
-    groups = [None, None, "g1", "g2", "g3"]
-    with _conn(cluster) as c, _conn(cluster) as side:
-        q = _queue(c, "fp_equiv_rich")
-        held = []
-        checked = 0
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            op = rng.random()
-            if op < 0.25:
-                c.execute("SELECT pgqrs.enqueue(%s, '{}', %s, priority => %s, group_key => %s)",
-                          (q, rng.choice([0, 0, 0, 1]), rng.choice([0, 0, 3, 9]), rng.choice(groups)))
-            elif op < 0.35:
-                n = rng.randint(2, 6)
-                c.execute("SELECT pgqrs.enqueue_batch(%s, array_fill('{}'::jsonb, ARRAY[%s]), %s, "
-                          "priorities => %s, group_keys => %s)",
-                          (q, n, rng.choice([0, 0, 1]), [rng.choice([0, 3, 9]) for _ in range(n)],
-                           [rng.choice(groups) for _ in range(n)]))
-            elif op < 0.4:
-                waiting = _ids(side, "SELECT m.id FROM pgqrs.messages m JOIN pgqrs.queues q "
-                                     "ON q.id = m.queue_id WHERE q.queue_name = %s AND m.vt <= now()", (q,))
-                if waiting:
-                    c.execute("SELECT pgqrs.set_priority(%s, %s)", (rng.choice(waiting), rng.choice([0, 3, 5, 9])))
-            elif op < 0.75:
-                n = rng.randint(1, 5)
-                before = side.execute(
-                    "SELECT m.id, m.vt, m.priority FROM pgqrs.messages m JOIN pgqrs.queues q "
-                    "ON q.id = m.queue_id WHERE q.queue_name = %s AND m.held_vt IS NULL", (q,)).fetchall()
-                t0 = _one(side, "SELECT clock_timestamp()")
-                rollback = rng.random() < 0.15
-                c.execute("BEGIN")
-                rows = c.execute("SELECT id, dequeued_at, priority FROM pgqrs.dequeue(%s, %s, %s)",
-                                 (q, n, rng.choice([1, 1, 2, 30]))).fetchall()
-                c.execute("ROLLBACK" if rollback else "COMMIT")
-                at = rows[0][1] if rows else t0
-                expected = sorted((-p, vt, i) for i, vt, p in before if vt <= at)[:n]
-                # highest priority first, then (vt, id); a claim returns them by priority, then id
-                assert [(r[2], r[0]) for r in rows] == sorted(((-e[0], e[2]) for e in expected),
-                                                              key=lambda x: (-x[0], x[1])), (rows, expected)
-                checked += 1
-                if not rollback:
-                    held += [r[0] for r in rows]
-            elif held:
-                m = held.pop(rng.randrange(len(held)))
-                kind = rng.choice(["archive", "delete", "release", "extend", "keep"])
-                if kind == "archive":
-                    c.execute("SELECT pgqrs.archive(%s)", (m,))
-                elif kind == "delete":
-                    c.execute("SELECT pgqrs.delete(%s)", (m,))
-                elif kind == "release":
-                    c.execute("SELECT pgqrs.release(ARRAY[%s]::bigint[])", (m,))
-                elif kind == "extend":
-                    c.execute("SELECT pgqrs.extend_visibility(%s, 1)", (m,))
-            # a group has at most one head, and one whenever it has messages
-            bad = side.execute(
-                "SELECT m.group_key, count(*) FILTER (WHERE m.held_vt IS NULL) FROM pgqrs.messages m "
-                "JOIN pgqrs.queues q ON q.id = m.queue_id WHERE q.queue_name = %s "
-                "AND m.group_key IS NOT NULL GROUP BY 1 "
-                "HAVING count(*) FILTER (WHERE m.held_vt IS NULL) <> 1", (q,)).fetchall()
-            assert bad == [], bad
-            if rng.random() < 0.2:
-                time.sleep(rng.choice([0.01, 0.05, 0.3]))
-        assert checked > 50
         assert _stats(side, q)[4] == 0
 
 

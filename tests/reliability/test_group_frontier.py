@@ -2,10 +2,10 @@
 groups: the paths by which they make a message claimable where claims may
 already have passed, and a claim from the start as the reference.
 
-A message waiting behind its group's head has vt 'infinity'; when the head
-leaves (archive, delete, buried as exhausted) it gets back the vt it had
-(held_vt), long passed: the statement that lets it go must lower the
-frontier. set_priority moves a waiting message ahead of others. Each test
+A message waiting behind its group's head is held (a vt after the year
+100000); when the head leaves (archive, delete, buried as exhausted) it gets
+back the vt it had (held_vt) or now, whichever is later: the statement that
+lets it go must lower the frontier. set_priority moves a waiting message ahead of others. Each test
 first makes the frontier pass the message's place, checks that it did, then
 lets the writer finish, and asserts that the next dequeue returns the
 message. Periodic resets are off so that none can hide a missing lowering.
@@ -13,10 +13,15 @@ message. Periodic resets are off so that none can hide a missing lowering.
 import random
 import time
 
-import psycopg
 import pytest
 
 from cluster import Cluster
+from frontier_checks import below_frontier as _below_frontier
+from frontier_checks import conn as _conn
+from frontier_checks import found_below as _found_below
+from frontier_checks import ids as _ids
+from frontier_checks import one as _one
+from frontier_checks import passed as _passed
 
 
 @pytest.fixture(scope="module")
@@ -31,47 +36,15 @@ def cluster():
     assert not crashes, crashes
 
 
-def _conn(cluster):
-    return psycopg.connect(cluster.dsn(), autocommit=True)
 
-
-def _one(conn, query, args=()):
-    row = conn.execute(query, args).fetchone()
-    return row[0] if row else None
-
-
-def _ids(conn, query, args=()):
-    return [r[0] for r in conn.execute(query, args).fetchall()]
 
 
 def _poll(conn, queue, n=1, lock=300):
     return sorted(_ids(conn, "SELECT id FROM pgqrs.dequeue(%s, %s, %s)", (queue, n, lock)))
 
 
-def _frontier(conn, queue):
-    row = conn.execute("SELECT frontier_vt, frontier_id FROM pgqrs.claim_frontier_stats() "
-                       "WHERE queue_name = %s", (queue,)).fetchone()
-    return None if row is None or row[0] is None else (row[0], row[1])
 
 
-def _passed(conn, queue, vt):
-    f = _frontier(conn, queue)
-    return f is not None and f[0] > vt
-
-
-def _below_frontier(conn, queue):
-    """Claimable rows below the queue's frontier (none may be)."""
-    f = _frontier(conn, queue)
-    if f is None:
-        return 0
-    return _one(conn, "SELECT count(*) FROM pgqrs.messages m JOIN pgqrs.queues q ON q.id = m.queue_id "
-                      "WHERE q.queue_name = %s AND m.vt <= clock_timestamp() "
-                      "AND (m.vt, m.id) < (%s, %s)", (queue, f[0], f[1]))
-
-
-def _found_below(conn, queue):
-    return _one(conn, "SELECT found_below FROM pgqrs.claim_frontier_stats() WHERE queue_name = %s",
-                (queue,))
 
 
 def _group(conn, queue, n, max_attempts=1000):
@@ -208,10 +181,11 @@ def test_equivalence_with_a_scan_from_the_start(cluster):
                 rows = c.execute("SELECT id, dequeued_at FROM pgqrs.dequeue(%s, %s, %s)",
                                  (q, n, rng.choice([1, 1, 2, 30]))).fetchall()
                 c.execute("ROLLBACK" if rollback else "COMMIT")
-                got = sorted(r[0] for r in rows)
+                got = [r[0] for r in rows]
                 at = rows[0][1] if rows else t0
                 expected = sorted((-p, vt, i) for i, (vt, p) in before.items() if vt <= at)[:n]
-                assert got == sorted(i for _, _, i in expected), (got, expected)
+                # a claim returns its rows highest priority first, then by id
+                assert got == [i for _, i in sorted((p, i) for p, _, i in expected)], (got, expected)
                 checked += 1
                 if not rollback:
                     held += got
@@ -226,6 +200,12 @@ def test_equivalence_with_a_scan_from_the_start(cluster):
                     c.execute("SELECT pgqrs.release(ARRAY[%s]::bigint[])", (m,))
                 elif kind == "extend":
                     c.execute("SELECT pgqrs.extend_visibility(%s, 1)", (m,))
+            # a group has one head (a message not held) whenever it has messages
+            bad = side.execute(
+                "SELECT m.group_key FROM pgqrs.messages m JOIN pgqrs.queues q ON q.id = m.queue_id "
+                "WHERE q.queue_name = %s AND m.group_key IS NOT NULL GROUP BY 1 "
+                "HAVING count(*) FILTER (WHERE m.held_vt IS NULL) <> 1", (q,)).fetchall()
+            assert bad == [], bad
             if rng.random() < 0.2:
                 time.sleep(rng.choice([0.01, 0.05, 0.3]))
         assert checked > 50
