@@ -123,7 +123,7 @@ static Statement promote_head = {
 // For the groups leave_groups did not see as they were, in a new snapshot that
 // sees what the transactions it waited for committed: a group whose head is
 // not a message waiting or leased in it (it left) makes its next held message
-// the head ($5: now).
+// the head ($5: now; the counts of x are not read).
 static Statement advance_groups = {
     "WITH next AS (SELECT x.k, " NEXT_HELD " AS id FROM " GROUPS("timestamptz", "$6") ", "
     "                @.message_groups g "

@@ -9,6 +9,7 @@ CREATE TABLE regress_evil.messages (LIKE pgqrs.messages);
 CREATE TABLE regress_evil.workers (LIKE pgqrs.workers);
 CREATE TABLE regress_evil.archive (LIKE pgqrs.archive);
 CREATE TABLE regress_evil.topics (LIKE pgqrs.topics);
+CREATE TABLE regress_evil.message_groups (LIKE pgqrs.message_groups);
 CREATE TABLE regress_evil.subscriptions (LIKE pgqrs.subscriptions);
 CREATE TEMP TABLE queues (LIKE pgqrs.queues);
 CREATE TEMP TABLE messages (LIKE pgqrs.messages);
@@ -28,6 +29,11 @@ CREATE FUNCTION regress_evil.format_type(oid, integer) RETURNS text LANGUAGE sql
 CREATE FUNCTION regress_evil.power(double precision, double precision) RETURNS double precision
   LANGUAGE sql AS 'SELECT 0::float8';
 CREATE FUNCTION regress_evil.hashint8extended(bigint, bigint) RETURNS bigint LANGUAGE sql AS 'SELECT 0::bigint';
+-- what priorities and groups use: key lists, the priorities a queue has had
+CREATE FUNCTION regress_evil.unnest(text[]) RETURNS SETOF text LANGUAGE sql AS $$ SELECT 'evil'::text $$;
+CREATE FUNCTION regress_evil.generate_series(integer, integer, integer) RETURNS SETOF integer
+  LANGUAGE sql AS 'SELECT 0';
+CREATE OPERATOR regress_evil.& (LEFTARG = integer, RIGHTARG = integer, FUNCTION = int4pl);
 INSERT INTO regress_evil.queues (id, queue_name, created_at, max_attempts)
   VALUES (1, 'sp_jobs', now(), 1);
 INSERT INTO regress_evil.topics (id, topic_name, created_at) VALUES (1, 'sp_topic', now());
@@ -67,6 +73,15 @@ SELECT topic_name, queue_names FROM pgqrs.list_topics() WHERE topic_name LIKE 's
 SELECT inserted FROM pgqrs.enqueue_dedup('sp_fan', '{"k": 1}', 'sp-key');
 SELECT inserted FROM pgqrs.enqueue_dedup('sp_fan', '{"k": 2}', 'sp-key');
 SELECT pgqrs.unsubscribe('sp_topic', 'sp_fan') AS unsubscribed;
+SELECT queue_name FROM pgqrs.create_queue('sp_groups');
+SELECT pgqrs.enqueue('sp_groups', '{"n": "a1"}', group_key => 'A') AS a1 \gset
+SELECT pgqrs.enqueue('sp_groups', '{"n": "a2"}', group_key => 'A', priority => 9) AS a2 \gset
+SELECT pg_catalog.count(*) FROM pgqrs.enqueue_batch('sp_groups', array['{"n": "b1"}', '{"n": "p5"}']::jsonb[],
+       priorities => array[0, 5], group_keys => array['B', NULL]);
+SELECT payload OPERATOR(pg_catalog.->>) 'n' AS n, priority FROM pgqrs.dequeue('sp_groups', 10, 60);
+SELECT pgqrs.archive(:a1);
+SELECT payload OPERATOR(pg_catalog.->>) 'n' AS n, priority FROM pgqrs.dequeue('sp_groups', 10, 60);
+SELECT pgqrs.set_priority(:a2, 1) AS leased_stays;
 
 -- afterwards, with a normal search_path: the real tables have it all, the
 -- planted ones nothing
@@ -77,7 +92,9 @@ SELECT (SELECT count(*) FROM regress_evil.queues) AS evil_queues,
        (SELECT count(*) FROM regress_evil.workers) AS evil_workers,
        (SELECT count(*) FROM regress_evil.archive) AS evil_archive,
        (SELECT count(*) FROM regress_evil.topics) AS evil_topics,
-       (SELECT count(*) FROM regress_evil.subscriptions) AS evil_subscriptions;
+       (SELECT count(*) FROM regress_evil.subscriptions) AS evil_subscriptions,
+       (SELECT count(*) FROM regress_evil.message_groups) AS evil_groups;
+SELECT group_key, messages FROM pgqrs.message_groups ORDER BY 1;
 SELECT count(*) AS fan_messages FROM pgqrs.messages m JOIN pgqrs.queues q ON q.id = m.queue_id
  WHERE q.queue_name = 'sp_fan';
 SELECT q.max_attempts, count(m.id) AS messages, count(*) FILTER (WHERE m.read_ct = 1) AS delivered_once
