@@ -11,7 +11,8 @@ archive what they got (fenced archive_batch). Phases:
 
 Pins last 60 s in the short mode (in `make test`), 15 min in the long mode
 (baseline and recoveries 5 min); PGQRS_PRESSURE_PIN_SECONDS and
-PGQRS_PRESSURE_STEADY_SECONDS (baseline and recoveries) override them. Every
+PGQRS_PRESSURE_STEADY_SECONDS (baseline and recoveries) override them, and
+PGQRS_PRESSURE_READERS=0 leaves out the active readers' phase (reported, not gated). Every
 10 s a sample (pressure_sample) goes to out/pressure_<shape>.jsonl and .csv,
 the report with the gates to out/pressure_<shape>.json (summarize.py prints it).
 The producer stops after the last phase and the consumers drain the queue, so
@@ -75,6 +76,13 @@ def env_seconds(name: str) -> float | None:
     return seconds
 
 
+def readers_phase() -> bool:
+    v = os.environ.get("PGQRS_PRESSURE_READERS", "1")
+    if v not in ("0", "1"):
+        raise ValueError(f"PGQRS_PRESSURE_READERS must be 0 or 1, not {v!r}")
+    return v == "1"
+
+
 def phase_plan() -> list[tuple[str, float, type | None]]:
     pin = env_seconds("PGQRS_PRESSURE_PIN_SECONDS") or pick(60, 900)
     steady = env_seconds("PGQRS_PRESSURE_STEADY_SECONDS")
@@ -83,7 +91,7 @@ def phase_plan() -> list[tuple[str, float, type | None]]:
     plan = [("warmup", pick(5, 30), None), ("baseline", baseline, None),
             ("xid_holder", pin, XidHolder), ("after_xid_holder", recovery, None),
             ("rr_snapshot", pin, PassiveSnapshot), ("after_rr_snapshot", recovery, None)]
-    if long_mode():
+    if long_mode() and readers_phase():
         plan += [("rr_readers", pin, ActiveReaders), ("after_rr_readers", recovery, None)]
     return plan
 
