@@ -311,11 +311,11 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
             claimed_at[level]++;
             // where the scan found the row, unless another transaction changed
             // it after the statement's snapshot (the claim then read its new version)
-            if (frontier_seen_before(start, DatumGetTransactionId(
-                                                value(claimed, row, "claimed_xmin", XIDOID)))) {
+            TransactionId xmin = DatumGetTransactionId(value(claimed, row, "claimed_xmin", XIDOID));
+            if (frontier_seen_before(start, xmin)) {
                 ClaimKey key = {DatumGetTimestampTz(value(claimed, row, "claimed_vt", TIMESTAMPTZOID)),
                                 DatumGetInt64(id)};
-                seen[nseen++] = {level, key};
+                seen[nseen++] = {level, key, xmin};
                 ClaimKey &last = last_seen[level];
                 if (last.vt < key.vt || (last.vt == key.vt && last.id < key.id))
                     last = key;

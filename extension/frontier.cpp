@@ -1,10 +1,14 @@
 #include "frontier.hpp"
 
 extern "C" {
+#include "access/subtrans.h"
 #include "access/transam.h"
 #include "access/xact.h"
+#include "miscadmin.h"
+#include "port/atomics.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
+#include "storage/proc.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
 #include "utils/snapmgr.h"
@@ -48,6 +52,15 @@ constexpr int32 empty = -1;
 constexpr int32 removed = -2;
 
 FrontierState *state = nullptr;
+
+// Per backend (by pgprocno): the xid of its transaction from just before its
+// commit until its lowerings are done (InvalidTransactionId: none). In that
+// window its rows are visible and F may still lie above them (invariant I1):
+// an audit does not count them as found below. any_transaction: this backend
+// finishes a prepared transaction, whose xid it does not know.
+pg_atomic_uint32 *committing = nullptr;
+constexpr TransactionId any_transaction = FrozenTransactionId;
+int ncommitting = 0;
 shmem_request_hook_type prev_shmem_request_hook = nullptr;
 shmem_startup_hook_type prev_shmem_startup_hook = nullptr;
 
@@ -108,11 +121,17 @@ int bucket_of(int64 queue_id)
     return static_cast<int>((key * UINT64CONST(0x9E3779B97F4A7C15)) >> 32) & (state->nbuckets - 1);
 }
 
+Size committing_size()
+{
+    return mul_size(MaxBackends + NUM_AUXILIARY_PROCS, sizeof(pg_atomic_uint32));
+}
+
 void request_shmem()
 {
     if (prev_shmem_request_hook != nullptr)
         prev_shmem_request_hook();
     RequestAddinShmemSpace(state_size());
+    RequestAddinShmemSpace(committing_size());
 }
 
 void startup_shmem()
@@ -137,6 +156,12 @@ void startup_shmem()
             slot->seq = 0;
         }
     }
+    ncommitting = MaxBackends + NUM_AUXILIARY_PROCS;
+    committing = static_cast<pg_atomic_uint32 *>(
+        ShmemInitStruct("pgqrs claim frontier commits", committing_size(), &found));
+    if (!found)
+        for (int i = 0; i < ncommitting; i++)
+            pg_atomic_init_u32(&committing[i], InvalidTransactionId);
     LWLockRelease(AddinShmemInitLock);
 }
 
@@ -313,9 +338,39 @@ void clear_notes()
     statement_running = InvalidSubTransactionId;
 }
 
-// After ProcArrayEndTransaction: the outcome is visible to every new snapshot.
+pg_atomic_uint32 *my_commit()
+{
+    int i = MyProc != nullptr ? MyProc->pgprocno : -1;
+    return i >= 0 && i < ncommitting ? &committing[i] : nullptr;
+}
+
+// True when xmin is (a subtransaction of) a transaction that has committed, or
+// is committing, and has not finished its lowerings.
+bool lowering_pending(TransactionId xmin)
+{
+    if (!TransactionIdIsNormal(xmin))
+        return false;
+    TransactionId top = xmin;
+    if (TransactionIdFollowsOrEquals(xmin, TransactionXmin))  // pg_subtrans holds it
+        top = SubTransGetTopmostTransaction(xmin);
+    for (int i = 0; i < ncommitting; i++) {
+        TransactionId x = pg_atomic_read_u32(&committing[i]);
+        if (x == xmin || x == top || x == any_transaction)
+            return true;
+    }
+    return false;
+}
+
+// Before the commit is visible (PRE_COMMIT) and after ProcArrayEndTransaction
+// (COMMIT, ABORT): the outcome is visible to every new snapshot.
 void on_transaction_end(XactEvent event, void *)
 {
+    if (event == XACT_EVENT_PRE_COMMIT && (nnotes > 0 || notes_overflow)) {
+        pg_atomic_uint32 *mine = my_commit();
+        TransactionId xid = GetTopTransactionIdIfAny();
+        if (mine != nullptr && TransactionIdIsValid(xid))
+            pg_atomic_write_u32(mine, xid);  // the commit's locks publish it before the commit
+    }
     if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT) {
         bool commit = event == XACT_EVENT_COMMIT;
         for (int i = 0; i < nnotes; i++) {
@@ -327,6 +382,11 @@ void on_transaction_end(XactEvent event, void *)
         }
         if (notes_overflow || statement_running != InvalidSubTransactionId)
             lower_database();
+        pg_atomic_uint32 *mine = my_commit();
+        if (mine != nullptr && pg_atomic_read_u32(mine) != InvalidTransactionId) {
+            pg_write_barrier();  // the lowerings first
+            pg_atomic_write_u32(mine, InvalidTransactionId);
+        }
     }
     // At PREPARE the notes are dropped: COMMIT PREPARED and ROLLBACK PREPARED
     // restart every queue of the database (utility hook).
@@ -370,10 +430,23 @@ void frontier_init()
     RegisterSubXactCallback(on_subtransaction_end, nullptr);
 }
 
+void frontier_prepared_finishing()
+{
+    pg_atomic_uint32 *mine = state != nullptr ? my_commit() : nullptr;
+    if (mine != nullptr)
+        pg_atomic_write_u32(mine, any_transaction);
+}
+
 void frontier_prepared_finished()
 {
-    if (state != nullptr)
-        lower_database();
+    if (state == nullptr)
+        return;
+    lower_database();
+    pg_atomic_uint32 *mine = my_commit();
+    if (mine != nullptr) {
+        pg_write_barrier();  // the lowerings first
+        pg_atomic_write_u32(mine, InvalidTransactionId);
+    }
 }
 
 bool frontier_active()
@@ -443,6 +516,11 @@ void frontier_finish(ClaimStart &start, bool scanned, const LevelEvidence *level
     bool raise = false;
     for (int p = 0; p < priority_levels; p++)
         raise = raise || (scanned && levels[p].has_target);
+    // read before the lowerings below: a writer that is done has lowered F by then
+    bool *pending = static_cast<bool *>(palloc0(sizeof(bool) * (nfound + 1)));
+    for (int i = 0; start.audit && i < nfound; i++)
+        pending[i] = lowering_pending(found[i].xmin);
+    pg_read_barrier();
     Slot *slot = &state->slots[start.slot];
     SpinLockAcquire(&slot->mutex);
     if (slot_is(slot, start.queue_id) && slot->generation == start.generation) {
@@ -463,7 +541,7 @@ void frontier_finish(ClaimStart &start, bool scanned, const LevelEvidence *level
                 for (int i = 0; i < nfound; i++) {
                     ClaimKey audited = start.audited[found[i].level];
                     ClaimKey bound = key_less(clamp, audited) ? clamp : audited;
-                    if (key_less(found[i].key, bound))
+                    if (key_less(found[i].key, bound) && !pending[i])
                         slot->found_below++;
                 }
             }

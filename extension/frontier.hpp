@@ -41,6 +41,10 @@ void frontier_init();
 // True when this server has the frontier's shared memory (pgqrs preloaded).
 bool frontier_active();
 
+// A prepared transaction of this database is about to be committed or rolled
+// back (its outcome may be visible before frontier_prepared_finished).
+void frontier_prepared_finishing();
+
 // A prepared transaction of this database was committed or rolled back: it may
 // have changed messages of any queue, so every queue of the database restarts.
 void frontier_prepared_finished();
@@ -72,16 +76,19 @@ struct LevelEvidence {
     ClaimKey target;
 };
 
-// A claimed row seen before the claim's statement, where the scan found it.
+// A claimed row seen before the claim's statement, where the scan found it;
+// xmin: the transaction that wrote the version found.
 struct FoundKey {
     int level;
     ClaimKey key;
+    TransactionId xmin;
 };
 
 // After the claim's statement, which scanned the queue F was read for when
 // `scanned`: raises each priority's F to its evidence's target, clamped by
 // every lowering since the start; a queue without a slot gets one instead.
-// `found` are counted as found below F when this claim audits it. Releases
+// `found` are counted as found below F when this claim audits it, except
+// rows whose writer is between its commit and its lowering (I1). Releases
 // start.before.
 void frontier_finish(ClaimStart &start, bool scanned, const LevelEvidence *levels,
                      const FoundKey *found, int nfound);

@@ -28,6 +28,8 @@ void process_utility(PlannedStmt *pstmt, const char *query, bool read_only_tree,
         finishes_prepared =
             kind == TRANS_STMT_COMMIT_PREPARED || kind == TRANS_STMT_ROLLBACK_PREPARED;
     }
+    if (finishes_prepared)
+        frontier_prepared_finishing();
     if (prev_process_utility != nullptr)
         prev_process_utility(pstmt, query, read_only_tree, context, params, query_env, dest, qc);
     else

@@ -1,0 +1,92 @@
+"""The frontier's audit (claim_frontier_stats().found_below) counts missed
+lowerings, not the window invariant I1 allows.
+
+A writer's commit is visible a moment before its callback lowers the frontier;
+a claim that resets the frontier in that moment finds the writer's row below
+the old one. The test module probe/commit_pause.c stretches that moment to
+seconds in one session, so the reset lands in it for certain. A row changed
+behind pgqrs's back is still counted (test_frontier_paths.py,
+test_direct_dml_found_below_and_reset).
+"""
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+
+import pytest
+
+from cluster import Cluster
+from frontier_checks import conn as _conn
+from frontier_checks import found_below as _found_below
+from frontier_checks import ids as _ids
+from frontier_checks import one as _one
+from frontier_checks import passed as _passed
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _build_commit_pause() -> str:
+    """probe/commit_pause.c as a shared library the server (user postgres) can load."""
+    out = tempfile.mkdtemp(prefix="pgqrs-commit-pause-")
+    os.chmod(out, 0o755)
+    cfg = os.environ.get("PG_CONFIG", "pg_config")
+    include = subprocess.check_output([cfg, "--includedir-server"], text=True).strip()
+    lib = os.path.join(out, "commit_pause.so")
+    subprocess.run(["cc", "-shared", "-fPIC", "-O1", "-I", include,
+                    os.path.join(HERE, "probe", "commit_pause.c"), "-o", lib], check=True)
+    os.chmod(lib, 0o755)
+    return lib
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    lib = _build_commit_pause()
+    # after pgqrs: its commit callback runs first, before pgqrs lowers the frontier
+    c = Cluster("frontier-audit", settings={"shared_preload_libraries": f"'pgqrs,{lib}'",
+                                            "pgqrs.frontier_reset_seconds": "0"})
+    c.start()
+    with c.connect() as conn:
+        conn.execute("CREATE EXTENSION pgqrs")
+    yield c
+    crashes = c.crash_lines()
+    c.destroy()
+    shutil.rmtree(os.path.dirname(lib), ignore_errors=True)
+    assert not crashes, crashes
+
+
+def _poll(conn, queue):
+    return _ids(conn, "SELECT id FROM pgqrs.dequeue(%s, 1, 300)", (queue,))
+
+
+def test_a_reset_between_a_commit_and_its_lowering_finds_nothing_below(cluster):
+    with _conn(cluster) as w, _conn(cluster) as c:
+        q = "fa_window"
+        c.execute("SELECT pgqrs.create_queue(%s, 1000)", (q,))
+        assert _poll(c, q) == []  # the queue's first claim takes its slot
+        w.execute("BEGIN")
+        m = _one(w, "SELECT pgqrs.enqueue(%s, '{}')", (q,))
+        vt = _one(w, "SELECT vt FROM pgqrs.messages WHERE id = %s", (m,))
+        assert _poll(c, q) == []
+        assert _passed(c, q, vt)  # the frontier is above m before m commits
+        w.execute("SET commit_pause.ms = 4000")
+        committed = threading.Thread(target=w.execute, args=("COMMIT",))
+        committed.start()
+        try:
+            deadline = time.monotonic() + 3
+            while _one(c, "SELECT count(*) FROM pgqrs.messages WHERE id = %s", (m,)) == 0:
+                assert time.monotonic() < deadline, "the commit did not become visible"
+                time.sleep(0.05)
+            assert committed.is_alive()  # visible, and the frontier not lowered yet
+            c.execute("SET pgqrs.frontier_reset_seconds = 1")
+            time.sleep(1.1)
+            assert _poll(c, q) == [m]  # this claim reset the frontier and found m
+            assert committed.is_alive()
+            assert _found_below(c, q) == 0
+        finally:
+            committed.join()
+        w.execute("RESET commit_pause.ms")
+        c.execute("RESET pgqrs.frontier_reset_seconds")
+        assert _found_below(c, q) == 0
+        assert _poll(c, q) == []
