@@ -21,9 +21,14 @@ int frontier_reset_seconds_setting = 60;
 
 namespace {
 
-// The last lowerings of a slot, by seq: a claim whose raise comes more than
-// this many lowerings after its start does not raise (refused_raises).
+// The last lowerings of a slot, by seq, and the lowest of each block of
+// ring_size seqs for the last block_count blocks: a claim finds the lowest
+// lowering since its start exactly within ring_size lowerings, then by whole
+// blocks (lower, never higher); a claim whose raise comes more than about
+// block_count * ring_size lowerings after its start does not raise
+// (refused_raises).
 constexpr int ring_size = 128;
+constexpr int block_count = 64;
 
 struct Slot {
     slock_t mutex;
@@ -34,6 +39,7 @@ struct Slot {
     uint32 levels_claimed;  // bit p: a claim scanned priority p
     uint64 seq;
     TimestampTz ring[ring_size];
+    TimestampTz block_lowest[block_count];  // block b = seqs b * ring_size ... at b % block_count
     TimestampTz last_reset;
     int64 raises, refused_raises, lowerings, resets, found_below;
 };
@@ -217,6 +223,8 @@ int take_slot(int64 queue_id)
         for (ClaimKey &f : slot->f)
             f = claim_order_start;
         slot->levels_claimed = 0;
+        for (TimestampTz &block : slot->block_lowest)
+            block = DT_NOEND;  // none of this queue's lowerings yet
         slot->seq++;
         slot->last_reset = now;
         slot->raises = slot->refused_raises = slot->lowerings = slot->resets = slot->found_below = 0;
@@ -262,11 +270,32 @@ void lower_locked(Slot *slot, TimestampTz vt)
 {
     slot->seq++;
     slot->ring[slot->seq % ring_size] = vt;
+    TimestampTz &block = slot->block_lowest[(slot->seq / ring_size) % block_count];
+    block = slot->seq % ring_size == 0 ? vt : Min(block, vt);  // a block's first seq starts it
     slot->lowerings++;
     ClaimKey key = {vt, PG_INT64_MIN};
     for (ClaimKey &f : slot->f)
         if (key_less(key, f))
             f = key;
+}
+
+// Under the slot's mutex: the lowest lowering after seq `since` (DT_NOEND:
+// none); false when the ring and the blocks no longer hold them all. Entries
+// of seqs that lowered nothing (a slot taken) hold older values: lower, so safe.
+bool lowest_since(const Slot *slot, uint64 since, TimestampTz *lowest)
+{
+    *lowest = DT_NOEND;
+    if (slot->seq - since < static_cast<uint64>(ring_size)) {
+        for (uint64 s = since + 1; s <= slot->seq; s++)
+            *lowest = Min(*lowest, slot->ring[s % ring_size]);
+        return true;
+    }
+    uint64 first = (since + 1) / ring_size, last = slot->seq / ring_size;
+    if (last - first >= static_cast<uint64>(block_count))
+        return false;
+    for (uint64 b = first; b <= last; b++)  // the first block may hold lowerings before `since`
+        *lowest = Min(*lowest, slot->block_lowest[b % block_count]);
+    return true;
 }
 
 // Lowers queue_id's F once what this transaction did is visible. A vt later
@@ -472,11 +501,10 @@ ClaimStart frontier_start(int64 queue_id)
     if (slot_is(slot, queue_id)) {
         if (frontier_reset_seconds_setting > 0 &&
             now - slot->last_reset >= static_cast<int64>(frontier_reset_seconds_setting) * USECS_PER_SEC) {
+            // this claim alone scans from the start: the others keep F
             start.audit = true;
             for (int p = 0; p < priority_levels; p++)
                 start.audited[p] = slot->f[p];
-            lower_locked(slot, DT_NOBEGIN);
-            slot->lowerings--;  // a reset, counted as one
             slot->resets++;
             slot->last_reset = now;
         }
@@ -484,7 +512,7 @@ ClaimStart frontier_start(int64 queue_id)
         start.generation = slot->generation;
         start.seq = slot->seq;
         for (int p = 0; p < priority_levels; p++)
-            start.from[p] = slot->f[p];
+            start.from[p] = start.audit ? claim_order_start : slot->f[p];
     }
     SpinLockRelease(&slot->mutex);
     if (start.slot >= 0)
@@ -524,25 +552,26 @@ void frontier_finish(ClaimStart &start, bool scanned, const LevelEvidence *level
     Slot *slot = &state->slots[start.slot];
     SpinLockAcquire(&slot->mutex);
     if (slot_is(slot, start.queue_id) && slot->generation == start.generation) {
-        uint64 behind = slot->seq - start.seq;
-        if (behind >= ring_size) {
+        // the lowest lowering since the start: rows made claimable after the
+        // claim's snapshot, which it could not see
+        TimestampTz lowest;
+        if (!lowest_since(slot, start.seq, &lowest)) {
             if (raise)
                 slot->refused_raises++;
         } else {
-            // the lowest lowering since the start: rows made claimable after
-            // the claim's snapshot, which it could not see
-            ClaimKey clamp = {DT_NOEND, PG_INT64_MAX};
-            for (uint64 s = start.seq + 1; s <= slot->seq; s++) {
-                ClaimKey lowered = {slot->ring[s % ring_size], PG_INT64_MIN};
-                if (key_less(lowered, clamp))
-                    clamp = lowered;
-            }
+            ClaimKey clamp = {lowest, lowest == DT_NOEND ? PG_INT64_MAX : PG_INT64_MIN};
             if (start.audit) {
+                int missed = 0;
                 for (int i = 0; i < nfound; i++) {
                     ClaimKey audited = start.audited[found[i].level];
                     ClaimKey bound = key_less(clamp, audited) ? clamp : audited;
                     if (key_less(found[i].key, bound) && !pending[i])
-                        slot->found_below++;
+                        missed++;
+                }
+                slot->found_below += missed;
+                if (missed > 0) {  // more may lie below F: every claim starts from the start
+                    lower_locked(slot, DT_NOBEGIN);
+                    raise = false;
                 }
             }
             bool raised = false;

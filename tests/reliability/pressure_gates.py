@@ -49,6 +49,25 @@ def of_phase(samples, phase):
     return [s for s in samples if s["phase"] == phase]
 
 
+def audit_samples(samples):
+    """The samples in which the frontier's periodic audit ran (its resets
+    counter rose): one claim that walks the queue from the start, once per
+    pgqrs.frontier_reset_seconds, by design (docs/claim-frontier.md). Its walk
+    is reported (phase summary), not judged as the claims' cost."""
+    out, last = [], None
+    for s in samples:
+        resets = s.get("frontier_resets")
+        if isinstance(resets, int) and isinstance(last, int) and resets > last:
+            out.append(s)
+        last = resets
+    return out
+
+
+def without_audits(samples):
+    audited = {id(s) for s in audit_samples(samples)}
+    return [s for s in samples if id(s) not in audited]
+
+
 def minutes(samples, min_seconds):
     """The samples of a phase grouped by minute of the phase (phase_t at their end);
     a trailing part shorter than min_seconds is left out unless it is all there is."""
@@ -98,9 +117,10 @@ def pin_checks(shape_kind: str, samples, gates: Gates) -> list[dict]:
     """The pin gates of one shape ("offered" or "capacity")."""
     out = []
     if shape_kind == "offered":
-        base = baseline_entries(samples)
+        claims_only = without_audits(samples)
+        base = baseline_entries(claims_only)
         for pin in GATED_PINS:
-            pin_samples = of_phase(samples, pin)
+            pin_samples = of_phase(claims_only, pin)
             groups = minutes(pin_samples, gates.minute_min_seconds)
             if not groups:
                 out.append(check("pin minutes", pin, 0, 1, False))

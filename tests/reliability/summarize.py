@@ -65,14 +65,16 @@ for shape in ("offered_1000", "capacity"):
           f"{pressure['index_scans_per_dequeue_call']}.\n")
     print("| phase | s | offered/s | archived/s | min archived/s (10 s) | entries/claim median | "
           "entries/claim max | claim p50 ms | claim p99 ms max | dead tuples at end | "
-          "messages MB | index MB | autovacuums | frontier lag max (s) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "messages MB | index MB | autovacuums | frontier lag max (s) | "
+          "audits (entries read in their 10 s, max) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for phase, p in pressure["phases"].items():
         print(f"| {phase} | {p['seconds']} | {p['offered_per_s']} | {p['archived_per_s']} | "
               f"{p['archived_per_s_min']} | {p['entries_per_claim_median']} | "
               f"{p['entries_per_claim_max']} | {p['claim_p50_ms_median']} | "
               f"{p['claim_p99_ms_max']} | {p['dead_tuples_end']} | {p['messages_mb_end']} | "
-              f"{p['index_mb_end']} | {p['autovacuums']} | {p['frontier_lag_s_max']} |")
+              f"{p['index_mb_end']} | {p['autovacuums']} | {p['frontier_lag_s_max']} | "
+              f"{p.get('audits', 'n/a')} ({p.get('audit_sample_entries_max')}) |")
     a = pressure["audit"]
     print(f"\nAudit after the final drain: {a['enqueued']} enqueued, {a['archived']} archived, "
           f"{a['lost']} lost, {a['redelivered'] + a['archived_twice']} doubled. "

@@ -90,3 +90,30 @@ def test_a_reset_between_a_commit_and_its_lowering_finds_nothing_below(cluster):
         c.execute("RESET pgqrs.frontier_reset_seconds")
         assert _found_below(c, q) == 0
         assert _poll(c, q) == []
+
+
+def test_the_periodic_audit_leaves_the_other_claims_where_they_were(cluster):
+    """The claim that audits scans from the start alone: the frontier the other
+    claims start from stays put, so a pin's pile is walked once per interval,
+    not by every consumer until one raises again. A suspended worker's claim,
+    which scans nothing, is the audit here and raises nothing."""
+    with _conn(cluster) as c:
+        q = "fa_private"
+        c.execute("SELECT pgqrs.create_queue(%s, 1000)", (q,))
+        w = _one(c, "SELECT id FROM pgqrs.register_worker('fa-susp', 3, %s)", (q,))
+        assert _poll(c, q) == []  # the queue's first claim takes its slot
+        m = _one(c, "SELECT pgqrs.enqueue(%s, '{}')", (q,))
+        assert _poll(c, q) == [m]
+        c.execute("SELECT pgqrs.archive(%s)", (m,))
+        assert _poll(c, q) == []
+        before = _one(c, "SELECT frontier_vt FROM pgqrs.claim_frontier_stats() "
+                         "WHERE queue_name = %s", (q,))
+        assert before is not None
+        c.execute("SELECT pgqrs.suspend_worker(%s)", (w,))
+        c.execute("SET pgqrs.frontier_reset_seconds = 1")
+        time.sleep(1.1)
+        assert _ids(c, "SELECT id FROM pgqrs.dequeue(%s, 1, 30, %s)", (q, w)) == []
+        c.execute("RESET pgqrs.frontier_reset_seconds")
+        after = c.execute("SELECT frontier_vt, resets, found_below FROM pgqrs.claim_frontier_stats() "
+                          "WHERE queue_name = %s", (q,)).fetchone()
+        assert after == (before, 1, 0)

@@ -8,7 +8,9 @@ that the next dequeue returns the message: without the writer's lowering it
 would stay below the frontier. Periodic resets are off
 (pgqrs.frontier_reset_seconds = 0) so that none can hide a missing lowering.
 """
+import datetime
 import random
+import threading
 import time
 
 import psycopg
@@ -428,3 +430,45 @@ def test_without_preloading():
         assert not c.crash_lines()
     finally:
         c.destroy()
+
+
+# l) a claim that more than the ring's 128 lowerings passed while it ran still raises
+def test_a_claim_far_behind_still_raises(cluster):
+    writers = [_conn(cluster) for _ in range(3)]
+    with _conn(cluster) as c, _conn(cluster) as locker:
+        q = _queue(c, "fp_far_behind")
+        assert _poll(c, q) == []  # the queue has a frontier
+        ids = []
+        for w in writers:  # 3 x 60 subtransactions: 180 lowerings at their commits
+            w.execute("BEGIN")
+            for _ in range(60):
+                w.execute("SAVEPOINT s")
+                ids.append(_one(w, "SELECT pgqrs.enqueue(%s, '{}')", (q,)))
+                w.execute("RELEASE SAVEPOINT s")
+        first_vt = _vt(writers[0], ids[0])
+        # the lock waits for the writers' locks on workers, and the claim, after
+        # it read the frontier, waits behind the lock
+        locker.execute("BEGIN")
+        lock = threading.Thread(target=locker.execute,
+                                args=("LOCK TABLE pgqrs.workers IN ACCESS EXCLUSIVE MODE",))
+        lock.start()
+        claimed = []
+        claim = threading.Thread(target=lambda: claimed.extend(_ids(
+            c, "SELECT id FROM pgqrs.dequeue(%s, 1000, 300)", (q,))))
+        try:
+            time.sleep(0.3)
+            claim.start()
+            time.sleep(0.3)
+            assert claim.is_alive()
+            for w in writers:
+                w.execute("COMMIT")
+        finally:
+            for w in writers:
+                w.close()
+            lock.join()
+            locker.execute("ROLLBACK")
+            claim.join()
+        assert sorted(claimed) == sorted(ids)
+        assert _stats(c, q)[1] == 0  # no refused raise
+        # raised up to the first lowering it could not see
+        assert _passed(c, q, first_vt - datetime.timedelta(microseconds=1))

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import pytest
 
 from cluster import Cluster, long_mode, pick, results_dir
-from pressure_gates import (GATES, always_checks, frontier_checks, frontier_gates_on,
-                            of_phase, pin_checks, rate)
+from pressure_gates import (GATES, always_checks, audit_samples, frontier_checks,
+                            frontier_gates_on, of_phase, pin_checks, rate)
 from pressure_load import (ActiveReaders, BacklogProducer, Consumer, Ledger, OfferedProducer,
                            PassiveSnapshot, XidHolder)
 from pressure_sample import COLUMNS, Sampler, frontier_available
@@ -175,8 +175,10 @@ def recovery_seconds(per_second, start, end, target):
 
 def phase_summary(samples, spans):
     out = {}
+    audited = {id(s) for s in audit_samples(samples)}
     for name, span in spans.items():
         ss = of_phase(samples, name)
+        walks = [s["entries_read"] for s in ss if id(s) in audited]
         epc = [s["entries_per_claim"] for s in ss if s["entries_per_claim"] is not None]
         p50 = [s["claim_p50_ms"] for s in ss if s["claim_p50_ms"] is not None]
         p99 = [s["claim_p99_ms"] for s in ss if s["claim_p99_ms"] is not None]
@@ -200,6 +202,9 @@ def phase_summary(samples, spans):
             "autovacuums": (last.get("autovacuum_count", 0) - ss[0]["autovacuum_count"]
                             if ss else None),
             "frontier_lag_s_max": max(lag) if lag else "n/a",
+            # the periodic audit's claims from the start (not in the claim gates)
+            "audits": len(walks),
+            "audit_sample_entries_max": max(walks, default=None),
             **{k: v for k, v in span.items() if k not in ("start", "end")},
         }
     return out

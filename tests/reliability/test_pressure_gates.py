@@ -15,7 +15,7 @@ def samples(phase, seconds, enqueued=10000, archived=10000, claims=1000, entries
         out.append({"phase": phase, "phase_t": float(end), "dt": 10.0,
                     "enqueued": v(enqueued), "archived": v(archived), "claims": v(claims),
                     "entries_read": v(entries), "entries_per_claim": v(entries) / v(claims),
-                    **extra})
+                    **{k: v(x) for k, x in extra.items()}})
     return out
 
 
@@ -78,3 +78,14 @@ def test_always_checks():
                                 ["consumer 1: boom"])) \
         == ["no client error", "every phase sampled", "lost"]
     assert failed(always_checks(ss, ["baseline"], dict(audit, redelivered=1), [])) == ["doubled"]
+
+
+def test_the_audit_walk_is_not_judged_as_claims():
+    # once a minute the periodic audit walks the pile from the start (one claim):
+    # its 10 s sample is left out of the claim gates, the other claims' are judged
+    walk = samples("xid_holder", 180, entries=lambda t: 400000 if t % 60 == 0 else 5000,
+                   frontier_resets=lambda t: t // 60)
+    assert failed(run("offered", walk)) == []
+    grows = samples("xid_holder", 180, entries=lambda t: 400000 if t % 60 == 10 else 5000,
+                    frontier_resets=lambda t: t // 60)  # a walk outside an audit's sample
+    assert "entries per claim, minute 1" in failed(run("offered", grows))
