@@ -43,9 +43,10 @@ void _PG_init(void)
                                 &pgqrs::frontier_queues_setting, 1024, 0, 1000000, PGC_POSTMASTER,
                                 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("pgqrs.frontier_reset_seconds",
-                            "How often a queue's claim frontier restarts from the start of the queue.",
-                            "The claim that restarts it counts the claimable rows it finds below "
-                            "the old frontier (claim_frontier_stats().found_below); 0: never.",
+                            "How often one claim of a queue audits its claim frontier.",
+                            "That claim scans from the start of the queue and counts the claimable "
+                            "rows it finds below the frontier (claim_frontier_stats().found_below); "
+                            "0: never.",
                             &pgqrs::frontier_reset_seconds_setting, 60, 0, 86400, PGC_SUSET,
                             GUC_UNIT_S, nullptr, nullptr, nullptr);
     pgqrs::schedule_init();
