@@ -373,12 +373,15 @@ pg_atomic_uint32 *my_commit()
     return i >= 0 && i < ncommitting ? &committing[i] : nullptr;
 }
 
-// True when xmin is (a subtransaction of) a transaction that has committed, or
-// is committing, and has not finished its lowerings.
+// True when xmin is (a subtransaction of) a transaction that has not finished
+// its lowerings: this one (they come at its end), or one that has committed,
+// or is committing.
 bool lowering_pending(TransactionId xmin)
 {
     if (!TransactionIdIsNormal(xmin))
         return false;
+    if (TransactionIdIsCurrentTransactionId(xmin))
+        return true;
     TransactionId top = xmin;
     if (TransactionIdFollowsOrEquals(xmin, TransactionXmin))  // pg_subtrans holds it
         top = SubTransGetTopmostTransaction(xmin);

@@ -117,3 +117,25 @@ def test_the_periodic_audit_leaves_the_other_claims_where_they_were(cluster):
         after = c.execute("SELECT frontier_vt, resets, found_below FROM pgqrs.claim_frontier_stats() "
                           "WHERE queue_name = %s", (q,)).fetchone()
         assert after == (before, 1, 0)
+
+
+def test_an_audit_in_the_writers_own_transaction_finds_nothing_below(cluster):
+    """A transaction that releases a message and then claims: its own lowering
+    comes at its commit, so the row lies below the frontier until then, and an
+    audit in between has missed nothing."""
+    with _conn(cluster) as t, _conn(cluster) as c:
+        q = "fa_own"
+        c.execute("SELECT pgqrs.create_queue(%s, 1000)", (q,))
+        assert _poll(c, q) == []  # the queue's first claim takes its slot
+        m = _one(c, "SELECT pgqrs.enqueue(%s, '{}')", (q,))
+        assert _poll(c, q) == [m]
+        t.execute("BEGIN")
+        assert _one(t, "SELECT pgqrs.release(ARRAY[%s]::bigint[])", (m,)) == 1
+        vt = _one(t, "SELECT vt FROM pgqrs.messages WHERE id = %s", (m,))
+        assert _poll(c, q) == []
+        assert _passed(c, q, vt)  # the frontier is above the released message
+        t.execute("SET LOCAL pgqrs.frontier_reset_seconds = 1")
+        time.sleep(1.1)
+        assert _poll(t, q) == [m]  # the audit, in the releasing transaction
+        t.execute("COMMIT")
+        assert _found_below(c, q) == 0
