@@ -548,10 +548,13 @@ void frontier_finish(ClaimStart &start, bool scanned, const LevelEvidence *level
     for (int p = 0; p < priority_levels; p++)
         raise = raise || (scanned && levels[p].has_target);
     // read before the lowerings below: a writer that is done has lowered F by then
-    bool *pending = static_cast<bool *>(palloc0(sizeof(bool) * (nfound + 1)));
-    for (int i = 0; start.audit && i < nfound; i++)
-        pending[i] = lowering_pending(found[i].xmin);
-    pg_read_barrier();
+    bool *pending = nullptr;
+    if (start.audit) {
+        pending = static_cast<bool *>(palloc(sizeof(bool) * (nfound + 1)));
+        for (int i = 0; i < nfound; i++)
+            pending[i] = lowering_pending(found[i].xmin);
+        pg_read_barrier();
+    }
     Slot *slot = &state->slots[start.slot];
     SpinLockAcquire(&slot->mutex);
     if (slot_is(slot, start.queue_id) && slot->generation == start.generation) {

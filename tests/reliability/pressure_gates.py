@@ -51,14 +51,17 @@ def of_phase(samples, phase):
 
 def audit_samples(samples):
     """The samples in which the frontier's periodic audit ran (its resets
-    counter rose): one claim that walks the queue from the start, once per
-    pgqrs.frontier_reset_seconds, by design (docs/claim-frontier.md). Its walk
-    is reported (phase summary), not judged as the claims' cost."""
-    out, last = [], None
+    counter rose), and the one after (a backend reports its index reads up to
+    a second or so later): one claim that walks the queue from the start, once
+    per pgqrs.frontier_reset_seconds, by design (docs/claim-frontier.md). Its
+    walk is reported (phase summary), not judged as the claims' cost."""
+    out, last, after_audit = [], None, False
     for s in samples:
         resets = s.get("frontier_resets")
-        if isinstance(resets, int) and isinstance(last, int) and resets > last:
+        audit = isinstance(resets, int) and isinstance(last, int) and resets > last
+        if audit or after_audit:
             out.append(s)
+        after_audit = audit
         last = resets
     return out
 

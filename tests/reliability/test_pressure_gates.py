@@ -86,6 +86,10 @@ def test_the_audit_walk_is_not_judged_as_claims():
     walk = samples("xid_holder", 180, entries=lambda t: 400000 if t % 60 == 0 else 5000,
                    frontier_resets=lambda t: t // 60)
     assert failed(run("offered", walk)) == []
-    grows = samples("xid_holder", 180, entries=lambda t: 400000 if t % 60 == 10 else 5000,
-                    frontier_resets=lambda t: t // 60)  # a walk outside an audit's sample
+    late = samples("xid_holder", 180,
+                   entries=lambda t: 400000 if t % 60 == 10 and t > 60 else 5000,
+                   frontier_resets=lambda t: t // 60)  # its reads reported in the next sample
+    assert failed(run("offered", late)) == []
+    grows = samples("xid_holder", 180, entries=lambda t: 400000 if t % 60 == 20 else 5000,
+                    frontier_resets=lambda t: t // 60)  # a walk outside an audit's samples
     assert "entries per claim, minute 1" in failed(run("offered", grows))
