@@ -120,10 +120,10 @@ def pin_checks(shape_kind: str, samples, gates: Gates) -> list[dict]:
     """The pin gates of one shape ("offered" or "capacity")."""
     out = []
     if shape_kind == "offered":
-        claims_only = without_audits(samples)
-        base = baseline_entries(claims_only)
+        audited = {id(s) for s in audit_samples(samples)}
+        base = baseline_entries(without_audits(samples))
         for pin in GATED_PINS:
-            pin_samples = of_phase(claims_only, pin)
+            pin_samples = of_phase(samples, pin)
             groups = minutes(pin_samples, gates.minute_min_seconds)
             if not groups:
                 out.append(check("pin minutes", pin, 0, 1, False))
@@ -132,11 +132,11 @@ def pin_checks(shape_kind: str, samples, gates: Gates) -> list[dict]:
                 served = sum(s["archived"] for s in g) / enq if enq else 0.0
                 out.append(check(f"served share, minute {i + 1}", pin, served,
                                  gates.served_share, served >= gates.served_share))
-                epc = per_claim(g)
+                epc = per_claim([s for s in g if id(s) not in audited])
                 limit = gates.entries_factor * base if base is not None else None
                 out.append(check(f"entries per claim, minute {i + 1}", pin, epc, limit,
                                  epc is not None and limit is not None and epc <= limit))
-            slope = slope_per_minute(pin_samples)
+            slope = slope_per_minute([s for s in pin_samples if id(s) not in audited])
             limit = gates.trend_share * base if base is not None else None
             out.append(check("entries per claim trend per minute", pin, slope, limit,
                              slope is not None and limit is not None and slope <= limit))

@@ -93,3 +93,10 @@ def test_the_audit_walk_is_not_judged_as_claims():
     grows = samples("xid_holder", 180, entries=lambda t: 400000 if t % 60 == 20 else 5000,
                     frontier_resets=lambda t: t // 60)  # a walk outside an audit's samples
     assert "entries per claim, minute 1" in failed(run("offered", grows))
+
+
+def test_the_served_share_counts_the_audit_samples():
+    # a slow sample made up in the audit's sample: the minute served everything
+    stall = samples("xid_holder", 180, archived=lambda t: {80: 9000, 120: 11000}.get(t, 10000),
+                    frontier_resets=lambda t: t // 60)
+    assert failed(run("offered", stall)) == []
