@@ -367,10 +367,19 @@ void clear_notes()
     statement_running = InvalidSubTransactionId;
 }
 
-pg_atomic_uint32 *my_commit()
+// This backend's entry of `committing`: xid from before its commit until its
+// lowerings are done, then InvalidTransactionId again.
+void publish_committing(TransactionId xid)
 {
     int i = MyProc != nullptr ? MyProc->pgprocno : -1;
-    return i >= 0 && i < ncommitting ? &committing[i] : nullptr;
+    if (i < 0 || i >= ncommitting)
+        return;
+    if (xid == InvalidTransactionId) {
+        if (pg_atomic_read_u32(&committing[i]) == InvalidTransactionId)
+            return;
+        pg_write_barrier();  // the lowerings first
+    }
+    pg_atomic_write_u32(&committing[i], xid);  // a new xid: the commit's locks publish it before the commit
 }
 
 // True when xmin is (a subtransaction of) a transaction that has not finished
@@ -398,10 +407,9 @@ bool lowering_pending(TransactionId xmin)
 void on_transaction_end(XactEvent event, void *)
 {
     if (event == XACT_EVENT_PRE_COMMIT && (nnotes > 0 || notes_overflow)) {
-        pg_atomic_uint32 *mine = my_commit();
         TransactionId xid = GetTopTransactionIdIfAny();
-        if (mine != nullptr && TransactionIdIsValid(xid))
-            pg_atomic_write_u32(mine, xid);  // the commit's locks publish it before the commit
+        if (TransactionIdIsValid(xid))
+            publish_committing(xid);
     }
     if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT) {
         bool commit = event == XACT_EVENT_COMMIT;
@@ -414,11 +422,7 @@ void on_transaction_end(XactEvent event, void *)
         }
         if (notes_overflow || statement_running != InvalidSubTransactionId)
             lower_database();
-        pg_atomic_uint32 *mine = my_commit();
-        if (mine != nullptr && pg_atomic_read_u32(mine) != InvalidTransactionId) {
-            pg_write_barrier();  // the lowerings first
-            pg_atomic_write_u32(mine, InvalidTransactionId);
-        }
+        publish_committing(InvalidTransactionId);
     }
     // At PREPARE the notes are dropped: COMMIT PREPARED and ROLLBACK PREPARED
     // restart every queue of the database (utility hook).
@@ -464,9 +468,8 @@ void frontier_init()
 
 void frontier_prepared_finishing()
 {
-    pg_atomic_uint32 *mine = state != nullptr ? my_commit() : nullptr;
-    if (mine != nullptr)
-        pg_atomic_write_u32(mine, any_transaction);
+    if (state != nullptr)
+        publish_committing(any_transaction);
 }
 
 void frontier_prepared_finished()
@@ -474,11 +477,7 @@ void frontier_prepared_finished()
     if (state == nullptr)
         return;
     lower_database();
-    pg_atomic_uint32 *mine = my_commit();
-    if (mine != nullptr) {
-        pg_write_barrier();  // the lowerings first
-        pg_atomic_write_u32(mine, InvalidTransactionId);
-    }
+    publish_committing(InvalidTransactionId);
 }
 
 bool frontier_active()
@@ -547,12 +546,14 @@ void frontier_finish(ClaimStart &start, bool scanned, const LevelEvidence *level
     bool raise = false;
     for (int p = 0; p < priority_levels; p++)
         raise = raise || (scanned && levels[p].has_target);
-    // read before the lowerings below: a writer that is done has lowered F by then
+    // read before the lowerings below: a writer that is done has lowered F by
+    // then; only rows below the audited F can count
     bool *pending = nullptr;
     if (start.audit) {
         pending = static_cast<bool *>(palloc(sizeof(bool) * (nfound + 1)));
         for (int i = 0; i < nfound; i++)
-            pending[i] = lowering_pending(found[i].xmin);
+            pending[i] = key_less(found[i].key, start.audited[found[i].level]) &&
+                         lowering_pending(found[i].xmin);
         pg_read_barrier();
     }
     Slot *slot = &state->slots[start.slot];

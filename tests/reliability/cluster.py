@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 
 import psycopg
 
@@ -219,3 +220,16 @@ def results_dir() -> str:
                        os.path.join(os.path.dirname(os.path.abspath(__file__)), "out"))
     os.makedirs(d, exist_ok=True)
     return d
+
+
+def with_pgqrs(name: str, settings: dict[str, str] | None = None) -> Iterator[Cluster]:
+    """A module fixture's body: a started cluster with pgqrs created, destroyed
+    afterwards, failing the module when its log shows a crash."""
+    c = Cluster(name, settings=settings)
+    c.start()
+    with c.connect() as conn:
+        conn.execute("CREATE EXTENSION pgqrs")
+    yield c
+    crashes = c.crash_lines()
+    c.destroy()
+    assert not crashes, crashes

@@ -49,26 +49,22 @@ def of_phase(samples, phase):
     return [s for s in samples if s["phase"] == phase]
 
 
-def audit_samples(samples):
-    """The samples in which the frontier's periodic audit ran (its resets
-    counter rose), and the one after (a backend reports its index reads up to
-    a second or so later): one claim that walks the queue from the start, once
-    per pgqrs.frontier_reset_seconds, by design (docs/claim-frontier.md). Its
-    walk is reported (phase summary), not judged as the claims' cost."""
-    out, last, after_audit = [], None, False
+def audited(samples) -> set[int]:
+    """The id() of the samples in which the frontier's periodic audit ran (its
+    resets counter rose), and of the one after each (a backend reports its
+    index reads up to a second or so later): one claim that walks the queue
+    from the start, once per pgqrs.frontier_reset_seconds, by design
+    (docs/claim-frontier.md). Its walk is reported (phase summary), not judged
+    as the claims' cost."""
+    out, last, after_audit = set(), None, False
     for s in samples:
         resets = s.get("frontier_resets")
         audit = isinstance(resets, int) and isinstance(last, int) and resets > last
         if audit or after_audit:
-            out.append(s)
+            out.add(id(s))
         after_audit = audit
         last = resets
     return out
-
-
-def without_audits(samples):
-    audited = {id(s) for s in audit_samples(samples)}
-    return [s for s in samples if id(s) not in audited]
 
 
 def minutes(samples, min_seconds):
@@ -120,8 +116,8 @@ def pin_checks(shape_kind: str, samples, gates: Gates) -> list[dict]:
     """The pin gates of one shape ("offered" or "capacity")."""
     out = []
     if shape_kind == "offered":
-        audited = {id(s) for s in audit_samples(samples)}
-        base = baseline_entries(without_audits(samples))
+        walks = audited(samples)
+        base = baseline_entries([s for s in samples if id(s) not in walks])
         for pin in GATED_PINS:
             pin_samples = of_phase(samples, pin)
             groups = minutes(pin_samples, gates.minute_min_seconds)
@@ -132,11 +128,11 @@ def pin_checks(shape_kind: str, samples, gates: Gates) -> list[dict]:
                 served = sum(s["archived"] for s in g) / enq if enq else 0.0
                 out.append(check(f"served share, minute {i + 1}", pin, served,
                                  gates.served_share, served >= gates.served_share))
-                epc = per_claim([s for s in g if id(s) not in audited])
+                epc = per_claim([s for s in g if id(s) not in walks])
                 limit = gates.entries_factor * base if base is not None else None
                 out.append(check(f"entries per claim, minute {i + 1}", pin, epc, limit,
                                  epc is not None and limit is not None and epc <= limit))
-            slope = slope_per_minute([s for s in pin_samples if id(s) not in audited])
+            slope = slope_per_minute([s for s in pin_samples if id(s) not in walks])
             limit = gates.trend_share * base if base is not None else None
             out.append(check("entries per claim trend per minute", pin, slope, limit,
                              slope is not None and limit is not None and slope <= limit))

@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from cluster import Cluster
+from cluster import with_pgqrs
 from frontier_checks import conn as _conn
 from frontier_checks import found_below as _found_below
 from frontier_checks import ids as _ids
@@ -43,17 +43,12 @@ def _build_commit_pause() -> str:
 @pytest.fixture(scope="module")
 def cluster():
     lib = _build_commit_pause()
-    # after pgqrs: its commit callback runs first, before pgqrs lowers the frontier
-    c = Cluster("frontier-audit", settings={"shared_preload_libraries": f"'pgqrs,{lib}'",
-                                            "pgqrs.frontier_reset_seconds": "0"})
-    c.start()
-    with c.connect() as conn:
-        conn.execute("CREATE EXTENSION pgqrs")
-    yield c
-    crashes = c.crash_lines()
-    c.destroy()
-    shutil.rmtree(os.path.dirname(lib), ignore_errors=True)
-    assert not crashes, crashes
+    try:
+        # after pgqrs: its commit callback runs first, before pgqrs lowers the frontier
+        yield from with_pgqrs("frontier-audit", {"shared_preload_libraries": f"'pgqrs,{lib}'",
+                                                 "pgqrs.frontier_reset_seconds": "0"})
+    finally:
+        shutil.rmtree(os.path.dirname(lib), ignore_errors=True)
 
 
 def _poll(conn, queue):

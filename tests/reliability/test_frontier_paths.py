@@ -16,7 +16,7 @@ import time
 import psycopg
 import pytest
 
-from cluster import Cluster
+from cluster import Cluster, with_pgqrs
 from frontier_checks import below_frontier as _below_frontier
 from frontier_checks import conn as _conn
 from frontier_checks import frontier as _frontier
@@ -27,15 +27,8 @@ from frontier_checks import passed as _passed
 
 @pytest.fixture(scope="module")
 def cluster():
-    c = Cluster("frontier", settings={"max_prepared_transactions": "4",
-                                      "pgqrs.frontier_reset_seconds": "0"})
-    c.start()
-    with c.connect() as conn:
-        conn.execute("CREATE EXTENSION pgqrs")
-    yield c
-    crashes = c.crash_lines()
-    c.destroy()
-    assert not crashes, crashes
+    yield from with_pgqrs("frontier", {"max_prepared_transactions": "4",
+                                       "pgqrs.frontier_reset_seconds": "0"})
 
 
 def _stats(conn, queue):

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from cluster import Cluster
+from cluster import with_pgqrs
 from frontier_checks import below_frontier as _below_frontier
 from frontier_checks import conn as _conn
 from frontier_checks import found_below as _found_below
@@ -26,14 +26,7 @@ from frontier_checks import passed as _passed
 
 @pytest.fixture(scope="module")
 def cluster():
-    c = Cluster("group-frontier", settings={"pgqrs.frontier_reset_seconds": "0"})
-    c.start()
-    with c.connect() as conn:
-        conn.execute("CREATE EXTENSION pgqrs")
-    yield c
-    crashes = c.crash_lines()
-    c.destroy()
-    assert not crashes, crashes
+    yield from with_pgqrs("group-frontier", {"pgqrs.frontier_reset_seconds": "0"})
 
 
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import pytest
 
 from cluster import Cluster, long_mode, pick, results_dir
-from pressure_gates import (GATES, always_checks, audit_samples, frontier_checks,
+from pressure_gates import (GATES, always_checks, audited, frontier_checks,
                             frontier_gates_on, of_phase, pin_checks, rate)
 from pressure_load import (ActiveReaders, BacklogProducer, Consumer, Ledger, OfferedProducer,
                            PassiveSnapshot, XidHolder)
@@ -175,10 +175,10 @@ def recovery_seconds(per_second, start, end, target):
 
 def phase_summary(samples, spans):
     out = {}
-    audited = {id(s) for s in audit_samples(samples)}
+    audit_ids = audited(samples)
     for name, span in spans.items():
         ss = of_phase(samples, name)
-        walks = [s["entries_read"] for s in ss if id(s) in audited]
+        walks = [s["entries_read"] for s in ss if id(s) in audit_ids]
         epc = [s["entries_per_claim"] for s in ss if s["entries_per_claim"] is not None]
         p50 = [s["claim_p50_ms"] for s in ss if s["claim_p50_ms"] is not None]
         p99 = [s["claim_p99_ms"] for s in ss if s["claim_p99_ms"] is not None]

@@ -13,21 +13,14 @@ import time
 import psycopg
 import pytest
 
-from cluster import Cluster, pick
+from cluster import Cluster, pick, with_pgqrs
 
 WAKE_BOUND = 0.5
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    c = Cluster("exact", settings={"max_prepared_transactions": "4"})
-    c.start()
-    with c.connect() as conn:
-        conn.execute("CREATE EXTENSION pgqrs")
-    yield c
-    crashes = c.crash_lines()
-    c.destroy()
-    assert not crashes, crashes
+    yield from with_pgqrs("exact", {"max_prepared_transactions": "4"})
 
 
 def _sql(cluster, query, args=(), db="postgres"):
