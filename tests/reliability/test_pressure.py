@@ -35,7 +35,7 @@ from pressure_gates import (GATES, always_checks, audited, frontier_checks,
                             frontier_gates_on, of_phase, pin_checks, rate)
 from pressure_load import (ActiveReaders, BacklogProducer, Consumer, Ledger, OfferedProducer,
                            PassiveSnapshot, XidHolder)
-from pressure_sample import COLUMNS, Sampler, frontier_available
+from pressure_sample import COLUMNS, Sampler, WaitPoller, frontier_available
 
 QUEUE = "pressure"
 BATCH_SIZE = 10
@@ -247,12 +247,14 @@ def test_pressure(cluster, shape):
     consumers = [Consumer(cluster.dsn(), QUEUE, ledger, i, BATCH_SIZE, LOCK_SECONDS)
                  for i in range(spec.consumers)]
     monitor = cluster.connect()
+    waits = WaitPoller(cluster.dsn())
     output = Output(shape)
     producer.start()
+    waits.start()
     for c in consumers:
         c.start()
     try:
-        sampler = Sampler(monitor, QUEUE, ledger)
+        sampler = Sampler(monitor, QUEUE, ledger, waits)
         samples, spans = run_phases(cluster, plan, sampler, ledger, output)
         producer.stop()
         drain_seconds = drain(ledger, pick(60, 600))
@@ -260,6 +262,7 @@ def test_pressure(cluster, shape):
         producer.stop()
         for c in consumers:
             c.stop()
+        waits.stop()
         output.close()
     available = frontier_available(monitor)
     monitor.close()
