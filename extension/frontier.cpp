@@ -29,6 +29,7 @@ namespace {
 // (refused_raises).
 constexpr int ring_size = 128;
 constexpr int block_count = 64;
+constexpr int64 audit_spacing = 20;
 
 struct Slot {
     slock_t mutex;
@@ -41,6 +42,8 @@ struct Slot {
     TimestampTz ring[ring_size];
     TimestampTz block_lowest[block_count];  // block b = seqs b * ring_size ... at b % block_count
     TimestampTz last_reset;
+    TimestampTz audit_held_until;  // the last audit's cost: no audit before (audit_spacing)
+    int64 last_audit_usecs;        // how long the last audit's claim took; -1: none yet
     int64 raises, refused_raises, lowerings, resets, found_below;
 };
 
@@ -227,6 +230,8 @@ int take_slot(int64 queue_id)
             block = DT_NOEND;  // none of this queue's lowerings yet
         slot->seq++;
         slot->last_reset = now;
+        slot->audit_held_until = DT_NOBEGIN;
+        slot->last_audit_usecs = -1;
         slot->raises = slot->refused_raises = slot->lowerings = slot->resets = slot->found_below = 0;
         slot->queue_id = queue_id;
         slot->database = MyDatabaseId;
@@ -480,6 +485,16 @@ void frontier_prepared_finished()
     publish_committing(InvalidTransactionId);
 }
 
+// The next audit of the slot waits audit_spacing times as long as this one
+// took (usecs, ending at `finished`): audits cost at most 1 / audit_spacing of
+// one claimer's time, however big the pile a pinned horizon left (slot locked).
+static void hold_audits_locked(Slot *slot, int64 usecs, TimestampTz finished)
+{
+    usecs = Max(usecs, 0);
+    slot->last_audit_usecs = usecs;
+    slot->audit_held_until = Max(slot->audit_held_until, finished + audit_spacing * usecs);
+}
+
 bool frontier_active()
 {
     return state != nullptr;
@@ -501,10 +516,11 @@ ClaimStart frontier_start(int64 queue_id)
     TimestampTz now = GetCurrentTimestamp();
     SpinLockAcquire(&slot->mutex);
     if (slot_is(slot, queue_id)) {
-        if (frontier_reset_seconds_setting > 0 &&
+        if (frontier_reset_seconds_setting > 0 && now >= slot->audit_held_until &&
             now - slot->last_reset >= static_cast<int64>(frontier_reset_seconds_setting) * USECS_PER_SEC) {
             // this claim alone scans from the start: the others keep F
             start.audit = true;
+            start.audit_started = now;
             for (int p = 0; p < priority_levels; p++)
                 start.audited[p] = slot->f[p];
             slot->resets++;
@@ -556,9 +572,12 @@ void frontier_finish(ClaimStart &start, bool scanned, const LevelEvidence *level
                          lowering_pending(found[i].xmin);
         pg_read_barrier();
     }
+    TimestampTz finished = start.audit ? GetCurrentTimestamp() : 0;
     Slot *slot = &state->slots[start.slot];
     SpinLockAcquire(&slot->mutex);
     if (slot_is(slot, start.queue_id) && slot->generation == start.generation) {
+        if (start.audit)
+            hold_audits_locked(slot, finished - start.audit_started, finished);
         // the lowest lowering since the start: rows made claimable after the
         // claim's snapshot, which it could not see
         TimestampTz lowest;
@@ -654,8 +673,14 @@ int frontier_stats(FrontierStats *stats, int max)
                     lowest = slot->f[p];
             if (slot->levels_claimed == 0)
                 lowest = slot->f[0];
+            TimestampTz next_audit = DT_NOEND;  // never: audits are off
+            if (frontier_reset_seconds_setting > 0)
+                next_audit = Max(slot->audit_held_until,
+                                 slot->last_reset + static_cast<int64>(frontier_reset_seconds_setting) *
+                                                        USECS_PER_SEC);
             stats[n] = {slot->queue_id, lowest, slot->raises, slot->refused_raises,
-                        slot->lowerings, slot->resets, slot->found_below};
+                        slot->lowerings, slot->resets, slot->found_below, slot->last_audit_usecs,
+                        next_audit};
             n++;
         }
         SpinLockRelease(&slot->mutex);

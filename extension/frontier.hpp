@@ -31,8 +31,9 @@ constexpr int priority_levels = 10;
 
 // pgqrs.frontier_queues: slots in shared memory (0: no frontier).
 extern int frontier_queues_setting;
-// pgqrs.frontier_reset_seconds: how often a queue's F restarts from the
-// beginning and the rows found below it are counted (0: never).
+// pgqrs.frontier_reset_seconds: how often one claim of a queue audits its F:
+// scans from the beginning and counts the rows found below it (0: never). An
+// audit is also held back 20 times as long as the last one took.
 extern int frontier_reset_seconds_setting;
 
 // From _PG_init: asks for shared memory when preloading, registers the callbacks.
@@ -57,6 +58,7 @@ struct ClaimStart {
     uint64 seq;          // lowerings seen so far
     ClaimKey from[priority_levels];  // where the scan of each priority starts
     bool audit;          // F was reset for this claim: count rows found below `audited`
+    TimestampTz audit_started;
     ClaimKey audited[priority_levels];
     Snapshot before;     // taken before the statement's: rows it sees were not re-read
 };
@@ -114,6 +116,8 @@ struct FrontierStats {
     int64 queue_id;
     ClaimKey f;
     int64 raises, refused_raises, lowerings, resets, found_below;
+    int64 last_audit_usecs;  // -1: no audit yet
+    TimestampTz next_audit;  // DT_NOEND: audits are off
 };
 
 // The slots of this database, into stats (at most max); returns how many.

@@ -12,7 +12,7 @@
 
 namespace pgqrs {
 
-constexpr int max_statement_args = 10;
+constexpr int max_statement_args = 12;
 
 // What a statement does to messages, for the claim frontier (frontier.hpp):
 // exec notes, per returned row, the vt at which the row is claimable if the

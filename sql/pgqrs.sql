@@ -528,9 +528,10 @@ COMMENT ON FUNCTION worker_health(text, interval) IS 'each worker not stopped (a
 
 CREATE FUNCTION claim_frontier_stats()
 RETURNS TABLE(queue_name text, frontier_vt timestamptz, frontier_id bigint, lag_seconds double precision,
-              raises bigint, refused_raises bigint, lowerings bigint, resets bigint, found_below bigint)
+              raises bigint, refused_raises bigint, lowerings bigint, resets bigint, found_below bigint,
+              last_audit_seconds double precision, next_audit_at timestamptz)
 AS 'MODULE_PATHNAME', 'pgqrs_claim_frontier_stats' LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION claim_frontier_stats() IS 'the claim frontier of each queue that has one: where claims start, its lag behind now and its counters (found_below: rows a reset found below it, always 0 unless messages were changed outside pgqrs)';
+COMMENT ON FUNCTION claim_frontier_stats() IS 'the claim frontier of each queue that has one: where claims start, its lag behind now and its counters (found_below: rows a reset found below it, always 0 unless messages were changed outside pgqrs), and its periodic audit (last_audit_seconds, next_audit_at)';
 
 CREATE FUNCTION reset_claim_frontier(queue_name text DEFAULT NULL)
 RETURNS integer AS 'MODULE_PATHNAME', 'pgqrs_reset_claim_frontier' LANGUAGE C VOLATILE;

@@ -116,7 +116,8 @@ Json to_json(const ClaimFrontier& f) {
                 {"frontier_id", opt(f.frontier_id)},
                 {"lag_seconds", opt(f.lag_seconds)},
                 {"raises", f.raises}, {"refused_raises", f.refused_raises}, {"lowerings", f.lowerings},
-                {"resets", f.resets}, {"found_below", f.found_below}};
+                {"resets", f.resets}, {"found_below", f.found_below},
+                {"last_audit_seconds", opt(f.last_audit_seconds)}, {"next_audit_at", opt(f.next_audit_at)}};
 }
 
 void Output::list(const std::vector<Json>& rows) const {

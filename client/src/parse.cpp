@@ -203,6 +203,8 @@ std::vector<ClaimFrontier> parse_frontiers(const Result& r) {
         f.lowerings = w.i64("lowerings");
         f.resets = w.i64("resets");
         f.found_below = w.i64("found_below");
+        f.last_audit_seconds = w.opt_f64("last_audit_seconds");
+        f.next_audit_at = w.opt("next_audit_at");
         return f;
     });
 }

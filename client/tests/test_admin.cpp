@@ -152,6 +152,8 @@ TEST_F(AdminTest, ClaimFrontierStatsAndReset) {
     EXPECT_TRUE(f->lag_seconds.has_value());
     EXPECT_GE(f->raises, 1);
     EXPECT_EQ(f->found_below, 0);
+    EXPECT_FALSE(f->last_audit_seconds.has_value());  // no audit yet
+    EXPECT_TRUE(f->next_audit_at.has_value());        // audits are on (every 60 s)
     EXPECT_EQ(admin.reset_claim_frontier(q), 1);
     f = find();
     ASSERT_TRUE(f.has_value());

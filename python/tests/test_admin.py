@@ -110,6 +110,8 @@ async def test_claim_frontier(admin: Admin, installed_dsn: str) -> None:
     (frontier,) = [f for f in await admin.claim_frontier_stats() if f.queue_name == "f"]
     assert frontier.frontier_vt is not None and frontier.lag_seconds is not None
     assert frontier.raises >= 1 and frontier.found_below == 0
+    # no audit yet; the next one is due pgqrs.frontier_reset_seconds after the slot was taken
+    assert frontier.last_audit_seconds is None and frontier.next_audit_at is not None
     assert await admin.reset_claim_frontier("f") == 1
     (frontier,) = [f for f in await admin.claim_frontier_stats() if f.queue_name == "f"]
     assert frontier.frontier_vt is None and frontier.frontier_id is None and frontier.resets == 1

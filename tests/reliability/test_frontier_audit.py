@@ -134,3 +134,41 @@ def test_an_audit_in_the_writers_own_transaction_finds_nothing_below(cluster):
         assert _poll(t, q) == [m]  # the audit, in the releasing transaction
         t.execute("COMMIT")
         assert _found_below(c, q) == 0
+
+
+def _audit_state(conn, queue):
+    return conn.execute("SELECT resets, last_audit_seconds, next_audit_at, clock_timestamp() "
+                        "FROM pgqrs.claim_frontier_stats() WHERE queue_name = %s",
+                        (queue,)).fetchone()
+
+
+def test_an_audit_holds_the_next_back_twenty_times_its_cost(cluster):
+    """Under a pinned horizon an audit walks the whole pile; the next one waits
+    20 times as long as that took (not just pgqrs.frontier_reset_seconds), so
+    audits take at most a twentieth of one claimer's time, however big the pile.
+    commit_pause.statement_ms makes the audit's claim take as long as a pile of
+    millions of entries would."""
+    q = "fa_spacing"
+    with _conn(cluster) as admin, _conn(cluster) as c:
+        admin.execute("SELECT pgqrs.create_queue(%s)", (q,))
+        c.execute("SET pgqrs.frontier_reset_seconds = 1")
+        _poll(c, q)  # takes the queue's slot
+        resets, last, next_at, _ = _audit_state(c, q)
+        assert resets == 0 and last is None and next_at is not None
+        time.sleep(1.1)
+        c.execute("SET commit_pause.statement_ms = 100")
+        _poll(c, q)  # the audit: from the start, slowly
+        c.execute("SET commit_pause.statement_ms = 0")
+        resets, last, next_at, now = _audit_state(c, q)
+        assert resets == 1 and last >= 0.1
+        held = (next_at - now).total_seconds()
+        assert held >= 20 * last - 0.5 > 1.0, (last, held)
+        # claims go on all through the hold, and none of them audits
+        while (next_at - c.execute("SELECT clock_timestamp()").fetchone()[0]).total_seconds() > 0.2:
+            _poll(c, q)
+            assert _audit_state(c, q)[0] == 1
+            time.sleep(0.05)
+        time.sleep(0.3)
+        _poll(c, q)
+        assert _audit_state(c, q)[0] == 2  # then the next audit comes
+        c.execute("RESET pgqrs.frontier_reset_seconds")

@@ -12,7 +12,8 @@ archive what they got (fenced archive_batch). Phases:
 Pins last 60 s in the short mode (in `make test`), 15 min in the long mode
 (baseline and recoveries 5 min); PGQRS_PRESSURE_PIN_SECONDS and
 PGQRS_PRESSURE_STEADY_SECONDS (baseline and recoveries) override them, and
-PGQRS_PRESSURE_READERS=0 leaves out the active readers' phase (reported, not gated). Every
+PGQRS_PRESSURE_READERS=0 leaves out the active readers' phase (reported, not gated), and
+PGQRS_PRESSURE_SHARED_BUFFERS sets the cluster's shared_buffers. Every
 10 s a sample (pressure_sample) goes to out/pressure_<shape>.jsonl and .csv,
 the report with the gates to out/pressure_<shape>.json (summarize.py prints it).
 The producer stops after the last phase and the consumers drain the queue, so
@@ -24,6 +25,7 @@ import csv
 import json
 import math
 import os
+import re
 import statistics
 import time
 from dataclasses import dataclass
@@ -42,6 +44,17 @@ BATCH_SIZE = 10
 LOCK_SECONDS = 30
 SAMPLE_SECONDS = 10
 SETTINGS = {"autovacuum_naptime": "'5s'"}
+
+
+def server_settings() -> dict[str, str]:
+    """SETTINGS, and shared_buffers from PGQRS_PRESSURE_SHARED_BUFFERS (e.g. 1GB;
+    PostgreSQL's default of 128MB otherwise)."""
+    size = os.environ.get("PGQRS_PRESSURE_SHARED_BUFFERS")
+    if size is None:
+        return SETTINGS
+    if not re.fullmatch(r"[1-9][0-9]*(kB|MB|GB)", size):
+        raise ValueError(f"PGQRS_PRESSURE_SHARED_BUFFERS must be a size such as 1GB, not {size!r}")
+    return {**SETTINGS, "shared_buffers": f"'{size}'"}
 
 
 @dataclass(frozen=True)
@@ -98,7 +111,7 @@ def phase_plan() -> list[tuple[str, float, type | None]]:
 
 @pytest.fixture
 def cluster():
-    c = Cluster("pressure", settings=SETTINGS)
+    c = Cluster("pressure", settings=server_settings())
     c.start()
     with c.connect() as conn:
         conn.execute("CREATE EXTENSION pgqrs")
@@ -295,6 +308,7 @@ def test_pressure(cluster, shape):
                      "backlog": spec.backlog, "batch_size": BATCH_SIZE,
                      "lock_seconds": LOCK_SECONDS, "sample_seconds": SAMPLE_SECONDS,
                      "autovacuum_naptime": "5s", "machine_cores": os.cpu_count(),
+                     "shared_buffers": os.environ.get("PGQRS_PRESSURE_SHARED_BUFFERS", "128MB"),
                      "gates": GATES[mode].__dict__},
         "phases": summary,
         "recovery_seconds_to_80pct": {

@@ -184,6 +184,8 @@ struct ClaimFrontier {
     std::int64_t lowerings = 0;
     std::int64_t resets = 0;
     std::int64_t found_below = 0;  // rows a reset found below it: 0 unless messages were changed outside pgqrs
+    std::optional<double> last_audit_seconds;  // none before the first audit
+    std::optional<std::string> next_audit_at;  // none when audits are off
 };
 
 }  // namespace pgqrs

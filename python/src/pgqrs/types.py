@@ -252,7 +252,9 @@ class WorkerHealth:
 class ClaimFrontier:
     """Where the claims of one queue start (docs/claim-frontier.md): no
     ``frontier_vt`` while they start at the beginning of the queue;
-    ``found_below`` stays 0 unless messages were changed outside pgqrs."""
+    ``found_below`` stays 0 unless messages were changed outside pgqrs;
+    ``last_audit_seconds`` (None before the first audit) and ``next_audit_at``
+    (None when audits are off) describe the periodic audit."""
 
     queue_name: str
     frontier_vt: datetime | None
@@ -263,6 +265,8 @@ class ClaimFrontier:
     lowerings: int
     resets: int
     found_below: int
+    last_audit_seconds: float | None
+    next_audit_at: datetime | None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -165,6 +165,8 @@ class ClaimFrontier:
     lowerings: int
     resets: int
     found_below: int
+    last_audit_seconds: float | None
+    next_audit_at: datetime | None
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Enqueued:
