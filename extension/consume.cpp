@@ -5,6 +5,7 @@
 // caller granted some queues only acts on their messages ($4 below: the
 // queues allowed, NULL for all).
 #include "access.hpp"
+#include "by_id.hpp"
 #include "args.hpp"
 #include "guard.hpp"
 #include "lookup.hpp"
@@ -32,9 +33,9 @@ using namespace pgqrs;
 static Statement archive_messages = {
     "WITH done AS (DELETE FROM @.messages m "
     "    USING unnest($1::bigint[], $3::int[]) AS x(id, attempt) "
-    "    WHERE m.id = x.id AND ($2 IS NULL OR m.consumer_worker_id = $2) "
-    "      AND (x.attempt IS NULL OR m.read_ct = x.attempt) "
-    "      AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
+    "    WHERE m.id = x.id AND m.id = ANY ($1) AND " HELD_BY("$2")
+    "      AND (x.attempt IS NULL OR m.read_ct = x.attempt) AND " IN_QUEUES("$4")
+    NOT_ANOTHER_ROLES_LEASE("$5")
     "    RETURNING m.*) "
     ARCHIVE_DONE " RETURNING id, queue_id, vt, group_key",
     5, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, OIDOID},
@@ -42,9 +43,9 @@ static Statement archive_messages = {
 
 static Statement delete_messages = {
     "DELETE FROM @.messages m USING unnest($1::bigint[], $3::int[]) AS x(id, attempt) "
-    "WHERE m.id = x.id AND ($2 IS NULL OR m.consumer_worker_id = $2) "
-    "  AND (x.attempt IS NULL OR m.read_ct = x.attempt) "
-    "  AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
+    "WHERE m.id = x.id AND m.id = ANY ($1) AND " HELD_BY("$2")
+    "  AND (x.attempt IS NULL OR m.read_ct = x.attempt) AND " IN_QUEUES("$4")
+    NOT_ANOTHER_ROLES_LEASE("$5")
     "RETURNING m.id, m.queue_id, m.vt, m.group_key",
     5, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, OIDOID},
     deletes_grouped("queue_id", "vt", "group_key")};
@@ -52,18 +53,16 @@ static Statement delete_messages = {
 // The single-message forms: the same conditions on one id, without arrays.
 static Statement archive_message = {
     "WITH done AS (DELETE FROM @.messages m WHERE m.id = $1 "
-    "    AND ($2::bigint IS NULL OR m.consumer_worker_id = $2) "
-    "    AND ($3::int IS NULL OR m.read_ct = $3) "
-    "    AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
+    "    AND " HELD_BY("$2") "AND ($3::int IS NULL OR m.read_ct = $3) AND " IN_QUEUES("$4")
+    NOT_ANOTHER_ROLES_LEASE("$5")
     "    RETURNING m.*) "
     ARCHIVE_DONE " RETURNING id, queue_id, vt, group_key",
     5, {INT8OID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID},
     deletes_grouped("queue_id", "vt", "group_key")};
 
 static Statement delete_message = {
-    "DELETE FROM @.messages m WHERE m.id = $1 AND ($2::bigint IS NULL OR m.consumer_worker_id = $2) "
-    "  AND ($3::int IS NULL OR m.read_ct = $3) "
-    "  AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$5")
+    "DELETE FROM @.messages m WHERE m.id = $1 AND " HELD_BY("$2")
+    "  AND ($3::int IS NULL OR m.read_ct = $3) AND " IN_QUEUES("$4") NOT_ANOTHER_ROLES_LEASE("$5")
     "RETURNING m.id, m.queue_id, m.vt, m.group_key",
     5, {INT8OID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID},
     deletes_grouped("queue_id", "vt", "group_key")};
@@ -74,8 +73,8 @@ static Statement delete_message = {
 static Statement extend_lease = {
     "UPDATE @.messages m SET vt = $2, retry_at = NULL WHERE m.id = $1 AND m.dequeued_at IS NOT NULL "
     "  AND (m.consumer_worker_id IS NOT NULL OR (m.vt > $7 AND m.retry_at IS NULL)) "
-    "  AND ($3 IS NULL OR m.consumer_worker_id = $3) AND ($4 IS NULL OR m.read_ct = $4) "
-    "  AND ($5::bigint[] IS NULL OR m.queue_id = ANY ($5)) " NOT_ANOTHER_ROLES_LEASE("$6")
+    "  AND " HELD_BY("$3") "AND ($4 IS NULL OR m.read_ct = $4) AND " IN_QUEUES("$5")
+    NOT_ANOTHER_ROLES_LEASE("$6")
     "RETURNING m.vt, m.queue_id",
     7, {INT8OID, TIMESTAMPTZOID, INT8OID, INT4OID, INT8ARRAYOID, OIDOID, TIMESTAMPTZOID},
     reschedules_messages("queue_id", "vt")};
@@ -91,10 +90,10 @@ static Statement release_leases = {
     "UPDATE @.messages m SET vt = " NEXT_ATTEMPT ", retry_at = " NEXT_ATTEMPT ", "
     "  consumer_worker_id = NULL, last_error = COALESCE($8, m.last_error) "
     "FROM unnest($1::bigint[], $3::int[]) AS x(id, attempt), @.queues q "
-    "WHERE m.id = x.id AND q.id = m.queue_id AND m.dequeued_at IS NOT NULL AND m.vt > $5 "
-    "  AND m.retry_at IS NULL AND ($2 IS NULL OR m.consumer_worker_id = $2) "
-    "  AND (x.attempt IS NULL OR m.read_ct = x.attempt) "
-    "  AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) " NOT_ANOTHER_ROLES_LEASE("$6")
+    "WHERE m.id = x.id AND m.id = ANY ($1) AND q.id = " QUEUE_OF_M " AND m.dequeued_at IS NOT NULL "
+    "  AND " UNINDEXED("m.vt > $5") "AND m.retry_at IS NULL AND " HELD_BY("$2")
+    "  AND (x.attempt IS NULL OR m.read_ct = x.attempt) AND " IN_QUEUES("$4")
+    NOT_ANOTHER_ROLES_LEASE("$6")
     "RETURNING m.queue_id, m.vt, CASE WHEN m.vt <= $5 THEN m.queue_id END AS visible_queue_id",
     8, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID, OIDOID, INT4OID, TEXTOID},
     reschedules_messages("queue_id", "vt")};

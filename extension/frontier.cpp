@@ -42,7 +42,7 @@ struct Slot {
     TimestampTz ring[ring_size];
     TimestampTz block_lowest[block_count];  // block b = seqs b * ring_size ... at b % block_count
     TimestampTz last_reset;
-    TimestampTz audit_held_until;  // the last audit's cost: no audit before (audit_spacing)
+    TimestampTz audit_held_until;  // no audit before: one runs, or the last one's cost (audit_spacing)
     int64 last_audit_usecs;        // how long the last audit's claim took; -1: none yet
     int64 raises, refused_raises, lowerings, resets, found_below;
 };
@@ -485,14 +485,21 @@ void frontier_prepared_finished()
     publish_committing(InvalidTransactionId);
 }
 
+// The longest an audit holds the next one back: audit_spacing intervals.
+static int64 longest_audit_hold()
+{
+    return audit_spacing * static_cast<int64>(frontier_reset_seconds_setting) * USECS_PER_SEC;
+}
+
 // The next audit of the slot waits audit_spacing times as long as this one
-// took (usecs, ending at `finished`): audits cost at most 1 / audit_spacing of
-// one claimer's time, however big the pile a pinned horizon left (slot locked).
+// took (usecs, ending at `finished`), at most longest_audit_hold: audits cost
+// at most 1 / audit_spacing of one claimer's time, however big the pile a
+// pinned horizon left (slot locked).
 static void hold_audits_locked(Slot *slot, int64 usecs, TimestampTz finished)
 {
     usecs = Max(usecs, 0);
     slot->last_audit_usecs = usecs;
-    slot->audit_held_until = Max(slot->audit_held_until, finished + audit_spacing * usecs);
+    slot->audit_held_until = finished + Min(audit_spacing * usecs, longest_audit_hold());
 }
 
 bool frontier_active()
@@ -521,6 +528,8 @@ ClaimStart frontier_start(int64 queue_id)
             // this claim alone scans from the start: the others keep F
             start.audit = true;
             start.audit_started = now;
+            // none other while it runs; if it never finishes (an error), the longest hold
+            slot->audit_held_until = now + longest_audit_hold();
             for (int p = 0; p < priority_levels; p++)
                 start.audited[p] = slot->f[p];
             slot->resets++;

@@ -32,8 +32,9 @@ constexpr int priority_levels = 10;
 // pgqrs.frontier_queues: slots in shared memory (0: no frontier).
 extern int frontier_queues_setting;
 // pgqrs.frontier_reset_seconds: how often one claim of a queue audits its F:
-// scans from the beginning and counts the rows found below it (0: never). An
-// audit is also held back 20 times as long as the last one took.
+// scans from the beginning and counts the rows found below it (0: never). No
+// audit starts while another runs, nor sooner than 20 times as long as the last
+// one took after it (at most 20 intervals).
 extern int frontier_reset_seconds_setting;
 
 // From _PG_init: asks for shared memory when preloading, registers the callbacks.

@@ -46,7 +46,8 @@ void _PG_init(void)
                             "How often one claim of a queue audits its claim frontier.",
                             "That claim scans from the start of the queue and counts the claimable "
                             "rows it finds below the frontier (claim_frontier_stats().found_below); "
-                            "the next audit also waits 20 times as long as the last one took; 0: never.",
+                            "none while another runs, and the next waits 20 times as long as the last "
+                            "one took (at most 20 intervals); 0: never.",
                             &pgqrs::frontier_reset_seconds_setting, 60, 0, 86400, PGC_SUSET,
                             GUC_UNIT_S, nullptr, nullptr, nullptr);
     pgqrs::schedule_init();

@@ -1,5 +1,6 @@
 // set_priority: a message that is not leased gets another priority (0 to 9).
 #include "access.hpp"
+#include "by_id.hpp"
 #include "args.hpp"
 #include "guard.hpp"
 
@@ -10,7 +11,7 @@ using namespace pgqrs;
 static Statement update_priority = {
     "WITH m AS (UPDATE @.messages m SET priority = $2 WHERE m.id = $1 "
     "    AND NOT (m.dequeued_at IS NOT NULL AND m.vt > $3 AND m.retry_at IS NULL) "
-    "    AND ($4::bigint[] IS NULL OR m.queue_id = ANY ($4)) RETURNING m.queue_id, m.vt), "
+    "    AND " IN_QUEUES("$4") "RETURNING m.queue_id, m.vt), "
     "levels AS (UPDATE @.queues q SET priority_levels = q.priority_levels | (1 << $2) FROM m "
     "    WHERE q.id = m.queue_id AND (q.priority_levels & (1 << $2)) = 0) "
     "SELECT queue_id, vt FROM m",

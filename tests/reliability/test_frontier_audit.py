@@ -172,3 +172,31 @@ def test_an_audit_holds_the_next_back_twenty_times_its_cost(cluster):
         _poll(c, q)
         assert _audit_state(c, q)[0] == 2  # then the next audit comes
         c.execute("RESET pgqrs.frontier_reset_seconds")
+
+
+def test_no_audit_while_one_runs_and_the_hold_is_at_most_twenty_intervals(cluster):
+    """While one claim audits, no other starts an audit, however long it runs;
+    after it the hold is 20 times its time, but at most 20 intervals of
+    pgqrs.frontier_reset_seconds."""
+    q = "fa_running"
+    with _conn(cluster) as admin, _conn(cluster) as a, _conn(cluster) as b:
+        admin.execute("SELECT pgqrs.create_queue(%s)", (q,))
+        for c in (a, b):
+            c.execute("SET pgqrs.frontier_reset_seconds = 1")
+        _poll(a, q)  # takes the queue's slot
+        time.sleep(1.1)
+        a.execute("SET commit_pause.statement_ms = 1500")
+        auditor = threading.Thread(target=_poll, args=(a, q))
+        auditor.start()
+        time.sleep(1.3)  # more than an interval into the audit
+        _poll(b, q)
+        assert _audit_state(b, q)[0] == 1  # b did not audit
+        auditor.join()
+        a.execute("SET commit_pause.statement_ms = 0")
+        resets, last, next_at, now = _audit_state(b, q)
+        assert resets == 1 and last >= 1.5
+        held = (next_at - now).total_seconds()
+        # the cap: 20 × last would be 30 s or more; the audit's call slept after it finished
+        assert 20 - 5 <= held <= 20, (last, held)
+        for c in (a, b):
+            c.execute("RESET pgqrs.frontier_reset_seconds")
