@@ -9,7 +9,8 @@
 // queue had since the pin, so one archive walked them all
 // (tests/reliability/test_pinned_plans.py). A statement that finds messages by
 // id says so with `m.id = ANY (ids)` or `m.id = $n`, wraps its other
-// conditions on indexed columns in UNINDEXED and joins by QUEUE_OF_M;
+// conditions on indexed columns in UNINDEXED, checks attempts with
+// ATTEMPT_MATCHES and joins by QUEUE_OF_M;
 // scripts/check-extension-rules.sh
 // rejects the optional filters below written any other way.
 #pragma once
@@ -19,6 +20,14 @@
 
 // Held by worker `worker` (a parameter; NULL: by anyone).
 #define HELD_BY(worker) "(" worker "::bigint IS NULL OR " UNINDEXED("m.consumer_worker_id = " worker) ") "
+
+// m's attempt is the one given with its id: `attempts` pairs with `ids` by
+// position (NULL, or a NULL element: any attempt). Checked by hashing the pairs
+// once, not by joining them, so that the ids stay the only index condition.
+#define ATTEMPT_MATCHES(ids, attempts)                                                          \
+    "(" attempts "::int[] IS NULL OR (m.id, m.read_ct) IN (SELECT * FROM unnest(" ids         \
+    "::bigint[], " attempts "::int[])) OR m.id IN (SELECT u.id FROM unnest(" ids "::bigint[], " \
+    attempts "::int[]) AS u(id, attempt) WHERE u.attempt IS NULL)) "
 
 // m's queue, to join queues by: an expression, which no index of messages serves.
 #define QUEUE_OF_M "(m.queue_id + 0)"

@@ -31,21 +31,16 @@ using namespace pgqrs;
     "  producer_worker_id, consumer_worker_id, dedup_key, last_error, priority, group_key FROM done"
 
 static Statement archive_messages = {
-    "WITH done AS (DELETE FROM @.messages m "
-    "    USING unnest($1::bigint[], $3::int[]) AS x(id, attempt) "
-    "    WHERE m.id = x.id AND m.id = ANY ($1) AND " HELD_BY("$2")
-    "      AND (x.attempt IS NULL OR m.read_ct = x.attempt) AND " IN_QUEUES("$4")
-    NOT_ANOTHER_ROLES_LEASE("$5")
+    "WITH done AS (DELETE FROM @.messages m WHERE m.id = ANY ($1) AND " HELD_BY("$2")
+    "    AND " ATTEMPT_MATCHES("$1", "$3") "AND " IN_QUEUES("$4") NOT_ANOTHER_ROLES_LEASE("$5")
     "    RETURNING m.*) "
     ARCHIVE_DONE " RETURNING id, queue_id, vt, group_key",
     5, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, OIDOID},
     deletes_grouped("queue_id", "vt", "group_key")};
 
 static Statement delete_messages = {
-    "DELETE FROM @.messages m USING unnest($1::bigint[], $3::int[]) AS x(id, attempt) "
-    "WHERE m.id = x.id AND m.id = ANY ($1) AND " HELD_BY("$2")
-    "  AND (x.attempt IS NULL OR m.read_ct = x.attempt) AND " IN_QUEUES("$4")
-    NOT_ANOTHER_ROLES_LEASE("$5")
+    "DELETE FROM @.messages m WHERE m.id = ANY ($1) AND " HELD_BY("$2")
+    "  AND " ATTEMPT_MATCHES("$1", "$3") "AND " IN_QUEUES("$4") NOT_ANOTHER_ROLES_LEASE("$5")
     "RETURNING m.id, m.queue_id, m.vt, m.group_key",
     5, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, OIDOID},
     deletes_grouped("queue_id", "vt", "group_key")};
@@ -89,11 +84,10 @@ static Statement extend_lease = {
 static Statement release_leases = {
     "UPDATE @.messages m SET vt = " NEXT_ATTEMPT ", retry_at = " NEXT_ATTEMPT ", "
     "  consumer_worker_id = NULL, last_error = COALESCE($8, m.last_error) "
-    "FROM unnest($1::bigint[], $3::int[]) AS x(id, attempt), @.queues q "
-    "WHERE m.id = x.id AND m.id = ANY ($1) AND q.id = " QUEUE_OF_M " AND m.dequeued_at IS NOT NULL "
+    "FROM @.queues q "
+    "WHERE m.id = ANY ($1) AND q.id = " QUEUE_OF_M " AND m.dequeued_at IS NOT NULL "
     "  AND " UNINDEXED("m.vt > $5") "AND m.retry_at IS NULL AND " HELD_BY("$2")
-    "  AND (x.attempt IS NULL OR m.read_ct = x.attempt) AND " IN_QUEUES("$4")
-    NOT_ANOTHER_ROLES_LEASE("$6")
+    "  AND " ATTEMPT_MATCHES("$1", "$3") "AND " IN_QUEUES("$4") NOT_ANOTHER_ROLES_LEASE("$6")
     "RETURNING m.queue_id, m.vt, CASE WHEN m.vt <= $5 THEN m.queue_id END AS visible_queue_id",
     8, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID, OIDOID, INT4OID, TEXTOID},
     reschedules_messages("queue_id", "vt")};
