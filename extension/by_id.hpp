@@ -8,11 +8,10 @@
 // claim index, which hold every lease the worker took or every message the
 // queue had since the pin, so one archive walked them all
 // (tests/reliability/test_pinned_plans.py). A statement that finds messages by
-// id says so with `m.id = ANY (ids)` or `m.id = $n`, wraps its other
-// conditions on indexed columns in UNINDEXED, checks attempts with
-// ATTEMPT_MATCHES and joins by QUEUE_OF_M;
-// scripts/check-extension-rules.sh
-// rejects the optional filters below written any other way.
+// id says so with `m.id = ANY (ids)` or `m.id = $n`, wraps its other conditions
+// on indexed columns in UNINDEXED, checks attempts with ATTEMPT_MATCHES and
+// joins queues by QUEUE_OF_M; scripts/check-extension-rules.sh rejects the
+// optional filters below written any other way.
 #pragma once
 
 // cond, kept by the planner as a filter: `IS TRUE` is no index condition.

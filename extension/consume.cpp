@@ -5,8 +5,8 @@
 // caller granted some queues only acts on their messages ($4 below: the
 // queues allowed, NULL for all).
 #include "access.hpp"
-#include "by_id.hpp"
 #include "args.hpp"
+#include "by_id.hpp"
 #include "guard.hpp"
 #include "lookup.hpp"
 #include "results.hpp"

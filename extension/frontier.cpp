@@ -485,10 +485,16 @@ void frontier_prepared_finished()
     publish_committing(InvalidTransactionId);
 }
 
+// pgqrs.frontier_reset_seconds in microseconds.
+static int64 audit_interval()
+{
+    return static_cast<int64>(frontier_reset_seconds_setting) * USECS_PER_SEC;
+}
+
 // The longest an audit holds the next one back: audit_spacing intervals.
 static int64 longest_audit_hold()
 {
-    return audit_spacing * static_cast<int64>(frontier_reset_seconds_setting) * USECS_PER_SEC;
+    return audit_spacing * audit_interval();
 }
 
 // The next audit of the slot waits audit_spacing times as long as this one
@@ -524,7 +530,7 @@ ClaimStart frontier_start(int64 queue_id)
     SpinLockAcquire(&slot->mutex);
     if (slot_is(slot, queue_id)) {
         if (frontier_reset_seconds_setting > 0 && now >= slot->audit_held_until &&
-            now - slot->last_reset >= static_cast<int64>(frontier_reset_seconds_setting) * USECS_PER_SEC) {
+            now - slot->last_reset >= audit_interval()) {
             // this claim alone scans from the start: the others keep F
             start.audit = true;
             start.audit_started = now;
@@ -684,9 +690,7 @@ int frontier_stats(FrontierStats *stats, int max)
                 lowest = slot->f[0];
             TimestampTz next_audit = DT_NOEND;  // never: audits are off
             if (frontier_reset_seconds_setting > 0)
-                next_audit = Max(slot->audit_held_until,
-                                 slot->last_reset + static_cast<int64>(frontier_reset_seconds_setting) *
-                                                        USECS_PER_SEC);
+                next_audit = Max(slot->audit_held_until, slot->last_reset + audit_interval());
             stats[n] = {slot->queue_id, lowest, slot->raises, slot->refused_raises,
                         slot->lowerings, slot->resets, slot->found_below, slot->last_audit_usecs,
                         next_audit};
