@@ -11,7 +11,8 @@
 // id says so with `m.id = ANY (ids)` or `m.id = $n`, wraps its other conditions
 // on indexed columns in UNINDEXED, checks attempts with ATTEMPT_MATCHES and
 // joins queues by QUEUE_OF_M; scripts/check-extension-rules.sh rejects the
-// optional filters below written any other way.
+// optional filters below written any other way. That the primary key is the
+// index the planner takes is by_id_plans.hpp's guarantee: no wording can give it.
 #pragma once
 
 // cond, kept by the planner as a filter: `IS TRUE` is no index condition.

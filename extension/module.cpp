@@ -1,7 +1,9 @@
 // The shared library: module magic, the settings of pgqrs, and, when the
 // library is preloaded, the shared memory of waiting consumers and of the claim
-// frontier, the hook for finished prepared transactions and the schedule launcher.
+// frontier, the hook for finished prepared transactions and the schedule launcher;
+// always, the planner hook that finds messages by id through the primary key.
 #include "args.hpp"
+#include "by_id_plans.hpp"
 #include "frontier.hpp"
 #include "prepared.hpp"
 #include "schedule_worker.hpp"
@@ -55,5 +57,6 @@ void _PG_init(void)
     pgqrs::wake_init();
     pgqrs::frontier_init();
     pgqrs::prepared_init();
+    pgqrs::by_id_plans_init();
 }
 }

@@ -65,6 +65,11 @@ Oid caller()
     return current_frame().caller;
 }
 
+Oid running_call_schema()
+{
+    return depth > 0 ? call_schema : InvalidOid;
+}
+
 bool caller_has_owner_privileges()
 {
     CallFrame &frame = current_frame();

@@ -148,6 +148,9 @@ void end_pass();
 // The role that called the pgqrs function now running.
 Oid caller();
 
+// The schema of the pgqrs function now running; InvalidOid when none runs.
+Oid running_call_schema();
+
 // True when that caller is a superuser or has the privileges of the
 // function's owner (asked once per call).
 bool caller_has_owner_privileges();
