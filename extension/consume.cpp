@@ -85,8 +85,8 @@ static Statement release_leases = {
     "UPDATE @.messages m SET vt = " NEXT_ATTEMPT ", retry_at = " NEXT_ATTEMPT ", "
     "  consumer_worker_id = NULL, last_error = COALESCE($8, m.last_error) "
     "FROM @.queues q "
-    "WHERE m.id = ANY ($1) AND q.id = " QUEUE_OF_M " AND m.dequeued_at IS NOT NULL "
-    "  AND " UNINDEXED("m.vt > $5") "AND m.retry_at IS NULL AND " HELD_BY("$2")
+    "WHERE m.id = ANY ($1) AND q.id = m.queue_id AND m.dequeued_at IS NOT NULL "
+    "  AND m.vt > $5 AND m.retry_at IS NULL AND " HELD_BY("$2")
     "  AND " ATTEMPT_MATCHES("$1", "$3") "AND " IN_QUEUES("$4") NOT_ANOTHER_ROLES_LEASE("$6")
     "RETURNING m.queue_id, m.vt, CASE WHEN m.vt <= $5 THEN m.queue_id END AS visible_queue_id",
     8, {INT8ARRAYOID, INT8OID, INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID, OIDOID, INT4OID, TEXTOID},

@@ -8,11 +8,6 @@
 #   - only spi.* and results.* may run statements or read SPI results: every
 #     other file goes through exec(), value() and the result builders, which
 #     check the rows they read.
-# and, on the SQL in them:
-#   - an optional filter of messages by worker or queue (`$n IS NULL OR
-#     m.consumer_worker_id = ...`, `... OR m.queue_id = ANY ...`) is written
-#     with by_id.hpp (HELD_BY, IN_QUEUES): the indexable form lets a planner
-#     misled by a pinned horizon walk every old lease instead of the ids.
 # Prints each offending line and exits 1 when there is one.
 set -euo pipefail
 cd "$(dirname "$0")/../extension"
@@ -39,11 +34,6 @@ for f in *.cpp *.hpp; do
         fi
     done < <(strip "$f")
 done
-
-while IFS=: read -r f line text; do
-    [ "$f" = by_id.hpp ] && continue
-    offend "$f" "$line" "indexable optional filter of messages; use HELD_BY / IN_QUEUES (by_id.hpp): $text"
-done < <(grep -nE 'IS NULL OR m\.(consumer_worker_id|queue_id) = ' -- *.cpp *.hpp || true)
 
 [ $status -eq 0 ] && echo "check-extension-rules: extension/ follows the rules"
 exit $status
