@@ -23,12 +23,12 @@ static Statement lock_group_rows = {
     "ON CONFLICT (queue_id, group_key) DO UPDATE SET version = g.version + 1",
     2, {INT8OID, TEXTARRAYOID}};
 
-// The first held message of the group of key x.k (lowest id, from its row g's
-// held_from on, below which only versions left by earlier heads lie), found
-// through the (queue_id, vt, id) index at the group's held vt x.h.
-#define NEXT_HELD                                                                        \
+// The first held message of the group of key x.k (lowest id, from its row
+// g's held_from on, below which only versions left by earlier heads lie),
+// found through the (queue_id, vt, id) index at the group's held vt x.h.
+#define NEXT_HELD(g)                                                                     \
     "(SELECT h.id FROM @.messages h WHERE h.queue_id = $1 AND h.vt = x.h "              \
-    "  AND h.group_key = x.k AND h.id >= COALESCE(g.held_from, 0) ORDER BY h.id LIMIT 1)"
+    "  AND h.group_key = x.k AND h.id >= COALESCE(" g ".held_from, 0) ORDER BY h.id LIMIT 1)"
 
 // The groups a statement changes, as x(k, n, h): $2 their keys, distinct and
 // in byte order, which is the order their rows are locked in; $3 a count for
@@ -58,30 +58,34 @@ static Statement join_groups = {
     5, {INT8OID, TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT4OID},
     lowers_messages("queue_id", "vt")};
 
-// The version of group x.k as this statement's snapshot saw it.
-#define SEEN_VERSION \
-    "(SELECT s.version FROM @.message_groups s WHERE s.queue_id = $1 AND s.group_key = x.k)"
+// The SET of a group row g that messages ($5: their ids) left, given v, the
+// group as the statement's snapshot saw it (its version, its next held message
+// next): a group whose head left (or that had none) takes v.next as head if
+// nothing changed the row since that snapshot, and no head otherwise.
+#define HEAD_AFTER_LEAVING                                                                \
+    "version = g.version + 1, "                                                          \
+    "head_id = CASE WHEN g.head_id IS NOT NULL AND NOT g.head_id = ANY ($5) THEN g.head_id " \
+    "               WHEN g.version = v.version THEN v.next END, "                        \
+    "held_from = CASE WHEN (g.head_id IS NULL OR g.head_id = ANY ($5)) "                 \
+    "                  AND g.version = v.version AND v.next IS NOT NULL THEN v.next + 1 " \
+    "                 ELSE g.held_from END"
 
 // Locks the groups that messages just deleted ($5: their ids) left, in key
 // order, and counts them out. A group whose head left (or that had none) takes
-// its next held message as head, as this statement's snapshot shows it, and
+// its next held message as head, as this statement's snapshot shows it (seen:
+// the group's version and next held message, looked up once per group), and
 // that message is made visible ($7: now). The snapshot is right unless
 // another transaction changed the group after it was taken (the update then
 // waited for it): the version it saw and the one written say which; such a
 // group is left without a head for advance_groups. One row per group comes
 // back (queue_id NULL), then one per message made the head (group_key NULL).
 static Statement leave_groups = {
-    "WITH changed AS (UPDATE @.message_groups g SET messages = g.messages - x.n, "
-    "    version = g.version + 1, "
-    "    (head_id, held_from) = (SELECT "
-    "        CASE WHEN NOT l.leaving THEN g.head_id WHEN l.in_view THEN l.next END, "
-    "        CASE WHEN l.leaving AND l.in_view AND l.next IS NOT NULL THEN l.next + 1 "
-    "             ELSE g.held_from END "
-    "      FROM (SELECT g.head_id IS NULL OR g.head_id = ANY ($5) AS leaving, "
-    "                   g.version = " SEEN_VERSION " AS in_view, " NEXT_HELD " AS next) AS l) "
-    "  FROM " GROUPS("timestamptz", "$6") " WHERE g.queue_id = $1 AND g.group_key = x.k "
-    "  RETURNING g.group_key, g.messages, g.head_id, "
-    "    g.version = " SEEN_VERSION " + 1 AS in_view), "
+    "WITH seen AS MATERIALIZED (SELECT x.k, x.n, s.version, " NEXT_HELD("s") " AS next "
+    "  FROM " GROUPS("timestamptz", "$6") " JOIN @.message_groups s "
+    "    ON s.queue_id = $1 AND s.group_key = x.k), "
+    "changed AS (UPDATE @.message_groups g SET messages = g.messages - v.n, " HEAD_AFTER_LEAVING " "
+    "  FROM seen v WHERE g.queue_id = $1 AND g.group_key = v.k "
+    "  RETURNING g.group_key, g.messages, g.head_id, g.version = v.version + 1 AS in_view), "
     "heads AS (UPDATE @.messages m SET vt = GREATEST(m.held_vt, $7), held_vt = NULL FROM changed c "
     "          WHERE m.id = c.head_id AND c.in_view AND m.held_vt IS NOT NULL "
     "          RETURNING m.queue_id, m.vt) "
@@ -90,29 +94,21 @@ static Statement leave_groups = {
     7, {INT8OID, TEXTARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, INT8ARRAYOID, INT4OID,
         TIMESTAMPTZOID},
     lowers_messages("queue_id", "vt")};
-#undef SEEN_VERSION
 
 // leave_groups for one group ($2: its key, $3: how many left, $4: its held
 // vt, $5: the ids of the messages deleted): the same, in statements simple
 // enough to cost little more than their writes. The new head is returned, not
 // made visible: promote_head does that when in_view.
 static Statement leave_group = {
-    "UPDATE @.message_groups g SET messages = g.messages - $3, version = g.version + 1, "
-    "  (head_id, held_from) = (SELECT "
-    "      CASE WHEN NOT l.leaving THEN g.head_id WHEN l.in_view THEN l.next END, "
-    "      CASE WHEN l.leaving AND l.in_view AND l.next IS NOT NULL THEN l.next + 1 "
-    "           ELSE g.held_from END "
-    "    FROM (SELECT g.head_id IS NULL OR g.head_id = ANY ($5) AS leaving, "
-    "                 g.version = s.version AS in_view, "
-    "                 (SELECT h.id FROM @.messages h WHERE h.queue_id = $1 AND h.vt = $4 "
-    "                    AND h.group_key = $2 AND h.id >= COALESCE(g.held_from, 0) "
-    "                  ORDER BY h.id LIMIT 1) AS next "
-    "          FROM (SELECT version FROM @.message_groups WHERE queue_id = $1 AND group_key = $2) s "
-    "         ) AS l) "
-    "WHERE g.queue_id = $1 AND g.group_key = $2 "
-    "RETURNING g.messages, g.head_id, g.version = (SELECT s.version + 1 FROM @.message_groups s "
-    "  WHERE s.queue_id = $1 AND s.group_key = $2) AS in_view",
+    "WITH seen AS MATERIALIZED (SELECT s.version, "
+    "    (SELECT h.id FROM @.messages h WHERE h.queue_id = $1 AND h.vt = $4 AND h.group_key = $2 "
+    "       AND h.id >= COALESCE(s.held_from, 0) ORDER BY h.id LIMIT 1) AS next "
+    "  FROM @.message_groups s WHERE s.queue_id = $1 AND s.group_key = $2) "
+    "UPDATE @.message_groups g SET messages = g.messages - $3, " HEAD_AFTER_LEAVING " "
+    "FROM seen v WHERE g.queue_id = $1 AND g.group_key = $2 "
+    "RETURNING g.messages, g.head_id, g.version = v.version + 1 AS in_view",
     5, {INT8OID, TEXTOID, INT8OID, TIMESTAMPTZOID, INT8ARRAYOID}, reads_messages};
+#undef HEAD_AFTER_LEAVING
 
 // A held message becomes its group's head, visible at its vt or now ($2).
 static Statement promote_head = {
@@ -125,7 +121,7 @@ static Statement promote_head = {
 // not a message waiting or leased in it (it left) makes its next held message
 // the head ($5: now; the counts of x are not read).
 static Statement advance_groups = {
-    "WITH next AS (SELECT x.k, " NEXT_HELD " AS id FROM " GROUPS("timestamptz", "$6") ", "
+    "WITH next AS (SELECT x.k, " NEXT_HELD("g") " AS id FROM " GROUPS("timestamptz", "$6") ", "
     "                @.message_groups g "
     "              WHERE g.queue_id = $1 AND g.group_key = x.k AND NOT EXISTS (SELECT FROM "
     "                @.messages m WHERE m.id = g.head_id AND m.held_vt IS NULL)), "
