@@ -12,6 +12,7 @@
 extern "C" {
 #include "access/xact.h"
 #include "pgstat.h"
+#include "portability/instr_time.h"
 #include "storage/latch.h"
 }
 
@@ -450,6 +451,23 @@ static TimestampTz next_visible_at(int64 queue_id, TimestampTz now)
     return at;
 }
 
+// The microseconds left of a wait, on the monotonic clock.
+class WaitClock {
+public:
+    explicit WaitClock(int64 length_us) : length_us_(length_us) { INSTR_TIME_SET_CURRENT(start_); }
+    int64 left_us() const
+    {
+        instr_time elapsed;
+        INSTR_TIME_SET_CURRENT(elapsed);
+        INSTR_TIME_SUBTRACT(elapsed, start_);
+        return length_us_ - static_cast<int64>(INSTR_TIME_GET_MICROSEC(elapsed));
+    }
+
+private:
+    instr_time start_;
+    int64 length_us_;
+};
+
 PGQRS_FUNCTION(dequeue_wait)
 {
     ClaimArgs args = claim_args(fcinfo);
@@ -467,7 +485,9 @@ PGQRS_FUNCTION(dequeue_wait)
     // dropped while the call sleeps; otherwise pgqrs.max_wait_seconds bounds it.
     bool sleep_without_xmin = snapshot_only_ours(fcinfo);
     int32 waits = sleep_without_xmin ? wait_seconds : Min(wait_seconds, max_wait_seconds_setting);
-    TimestampTz deadline = GetCurrentTimestamp() + static_cast<int64>(waits) * USECS_PER_SEC;
+    // The wait is measured on the monotonic clock: a step of the wall clock
+    // neither ends it early nor stretches it (vt times stay wall-clock).
+    WaitClock clock(static_cast<int64>(waits) * USECS_PER_SEC);
     require_queue_access(fcinfo, Access::consumer, args.name);  // before find_queue's P0002
     int64 queue_id = find_queue(args.name).id;
     bool ready = true;
@@ -485,9 +505,10 @@ PGQRS_FUNCTION(dequeue_wait)
             Pass pass = wait_pass(fcinfo, args, queue_id);
             if (pass.claimed > 0)
                 break;
-            TimestampTz now = GetCurrentTimestamp();
-            if (now >= deadline)
+            int64 left = clock.left_us();
+            if (left <= 0)
                 break;
+            TimestampTz now = GetCurrentTimestamp();
             if (pass.queue_id != queue_id || pass.worker_ready != ready) {
                 // recreated under the same name, or the worker suspended or resumed
                 if (wake_disarm() && !pass.worker_ready)
@@ -503,7 +524,7 @@ PGQRS_FUNCTION(dequeue_wait)
             if (wake_available() && ready && (look_ahead || (next != 0 && next <= now)))
                 next = next_visible_at(queue_id, now);
             long interval = !wake_available() ? wait_poll_ms : wait_recheck_ms;
-            TimestampTz until = Min(deadline, now + interval * 1000);
+            TimestampTz until = now + Min(left, static_cast<int64>(interval) * 1000);
             if (ready && next > now)
                 until = Min(until, next);
             if (sleep_without_xmin)
