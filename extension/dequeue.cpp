@@ -44,8 +44,12 @@ int pgqrs::max_wait_seconds_setting = 60;
 // scanned_levels, and claim_by_priority runs instead: one scan of the same
 // index per priority used, highest first, each from its own frontier and
 // keeping the rows of its priority, taken lazily up to $2 rows in all.
-#define DEFER RETRY_PENDING("q", "m", "$5")
-#define DELIVER "(m.read_ct < q.max_attempts AND NOT " DEFER ")"
+//
+// The lease of a claimed row m, decided once per row (r, kept from being
+// folded into each column's expression by OFFSET 0): a message whose
+// RETRY_UNTIL is after now ($5) is deferred to it; else one with an attempt
+// left is delivered; else it is left as it was.
+#define DELIVER "(m.read_ct < q.max_attempts AND NOT r.defer)"
 #define CLAIM_QUEUE(from)                                                                     \
     "WITH q AS (SELECT id, max_attempts, retry_backoff, retry_delay_seconds, "               \
     "             retry_max_delay_seconds, retry_jitter, priority_levels, " from              \
@@ -54,13 +58,14 @@ int pgqrs::max_wait_seconds_setting = 60;
     "               (SELECT FROM @.workers w WHERE w.id = $4 AND w.status = 'ready'))), "
 #define CLAIM_LEASE                                                                           \
     "leased AS (UPDATE @.messages m SET "                                                     \
-    "  vt = CASE WHEN " DELIVER " THEN $3 WHEN " DEFER " THEN m.vt + " RETRY_DELAY("q", "m")   \
-    "       ELSE m.vt END, "                                                                  \
-    "  read_ct = CASE WHEN " DELIVER " THEN m.read_ct + 1 ELSE m.read_ct END, "               \
-    "  dequeued_at = CASE WHEN " DELIVER " THEN $5 ELSE m.dequeued_at END, "                  \
-    "  consumer_worker_id = CASE WHEN " DELIVER " THEN $4 ELSE m.consumer_worker_id END, "    \
-    "  retry_at = CASE WHEN " DELIVER " THEN NULL WHEN " DEFER " THEN m.vt + " RETRY_DELAY("q", "m") \
-    "             ELSE m.retry_at END "                                                       \
+    "  (vt, read_ct, dequeued_at, consumer_worker_id, retry_at) = (SELECT "                   \
+    "    CASE WHEN " DELIVER " THEN $3 WHEN r.defer THEN r.until ELSE m.vt END, "             \
+    "    CASE WHEN " DELIVER " THEN m.read_ct + 1 ELSE m.read_ct END, "                       \
+    "    CASE WHEN " DELIVER " THEN $5 ELSE m.dequeued_at END, "                              \
+    "    CASE WHEN " DELIVER " THEN $4 ELSE m.consumer_worker_id END, "                       \
+    "    CASE WHEN " DELIVER " THEN NULL WHEN r.defer THEN r.until ELSE m.retry_at END "      \
+    "  FROM (SELECT u.until, COALESCE(u.until > $5, false) AS defer "                         \
+    "        FROM (SELECT " RETRY_UNTIL("q", "m") " AS until OFFSET 0) AS u OFFSET 0) AS r) "  \
     "FROM q WHERE m.id = ANY (ARRAY(SELECT id FROM claimed)) RETURNING m.*) "                 \
     "SELECT l.*, c.vt AS claimed_vt, c.xmin AS claimed_xmin, q.id AS scanned_queue_id, "     \
     "  q.priority_levels AS scanned_levels "                                                  \
@@ -98,7 +103,6 @@ static Statement claim_by_priority = {
 #undef CLAIM_LEASE
 #undef CLAIM_QUEUE
 #undef DELIVER
-#undef DEFER
 
 // Moves exhausted messages (claimed and locked by this transaction) to the archive.
 static Statement bury_messages = {

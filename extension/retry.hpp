@@ -19,15 +19,15 @@
 // The same as an interval.
 #define RETRY_DELAY(q, m) "(" RETRY_DELAY_SECONDS(q, m) " * interval '1 second')"
 
-// A claimed message whose lease ended unfinished without being given back
-// (it expired, or its worker was stopped or reclaimed: leased once, retry_at
-// never set) and whose policy delay, counted from the end of that lease (its
-// vt), has not passed at `now`: the claim defers it to vt + delay instead of
-// delivering it.
-#define RETRY_PENDING(q, m, now)                                                              \
-    "(" q ".retry_backoff <> 'none' AND " m ".dequeued_at IS NOT NULL AND " m                 \
-    ".retry_at IS NULL AND " m ".read_ct < " q ".max_attempts AND " m ".vt + " RETRY_DELAY(q, m) \
-    " > " now ")"
+// When a claimed message whose lease ended unfinished without being given
+// back (it expired, or its worker was stopped or reclaimed: leased once,
+// retry_at never set) may be attempted again: the end of that lease (its vt)
+// plus the policy delay. NULL for any other message, which the claim delivers
+// as it comes (or dead-letters when it has no attempt left).
+#define RETRY_UNTIL(q, m)                                                                     \
+    "(CASE WHEN " q ".retry_backoff <> 'none' AND " m ".dequeued_at IS NOT NULL AND " m       \
+    ".retry_at IS NULL AND " m ".read_ct < " q ".max_attempts THEN " m ".vt + " RETRY_DELAY(q, m) \
+    " END)"
 
 namespace pgqrs {
 
