@@ -23,12 +23,12 @@ static Statement lock_group_rows = {
     "ON CONFLICT (queue_id, group_key) DO UPDATE SET version = g.version + 1",
     2, {INT8OID, TEXTARRAYOID}};
 
-// The first held message of the group of key x.k (lowest id, from its row
+// The first held message of the group of key `key` (lowest id, from its row
 // g's held_from on, below which only versions left by earlier heads lie),
-// found through the (queue_id, vt, id) index at the group's held vt x.h.
-#define NEXT_HELD(g)                                                                     \
-    "(SELECT h.id FROM @.messages h WHERE h.queue_id = $1 AND h.vt = x.h "              \
-    "  AND h.group_key = x.k AND h.id >= COALESCE(" g ".held_from, 0) ORDER BY h.id LIMIT 1)"
+// found through the (queue_id, vt, id) index at the group's held vt `vt`.
+#define NEXT_HELD(g, key, vt)                                                            \
+    "(SELECT h.id FROM @.messages h WHERE h.queue_id = $1 AND h.vt = " vt                \
+    "  AND h.group_key = " key " AND h.id >= COALESCE(" g ".held_from, 0) ORDER BY h.id LIMIT 1)"
 
 // The groups a statement changes, as x(k, n, h): $2 their keys, distinct and
 // in byte order, which is the order their rows are locked in; $3 a count for
@@ -80,7 +80,8 @@ static Statement join_groups = {
 // group is left without a head for advance_groups. One row per group comes
 // back (queue_id NULL), then one per message made the head (group_key NULL).
 static Statement leave_groups = {
-    "WITH seen AS MATERIALIZED (SELECT x.k, x.n, s.version, " NEXT_HELD("s") " AS next "
+    "WITH seen AS MATERIALIZED (SELECT x.k, x.n, s.version, "
+    "    " NEXT_HELD("s", "x.k", "x.h") " AS next "
     "  FROM " GROUPS("timestamptz", "$6") " JOIN @.message_groups s "
     "    ON s.queue_id = $1 AND s.group_key = x.k), "
     "changed AS (UPDATE @.message_groups g SET messages = g.messages - v.n, " HEAD_AFTER_LEAVING " "
@@ -100,9 +101,7 @@ static Statement leave_groups = {
 // enough to cost little more than their writes. The new head is returned, not
 // made visible: promote_head does that when in_view.
 static Statement leave_group = {
-    "WITH seen AS MATERIALIZED (SELECT s.version, "
-    "    (SELECT h.id FROM @.messages h WHERE h.queue_id = $1 AND h.vt = $4 AND h.group_key = $2 "
-    "       AND h.id >= COALESCE(s.held_from, 0) ORDER BY h.id LIMIT 1) AS next "
+    "WITH seen AS MATERIALIZED (SELECT s.version, " NEXT_HELD("s", "$2", "$4") " AS next "
     "  FROM @.message_groups s WHERE s.queue_id = $1 AND s.group_key = $2) "
     "UPDATE @.message_groups g SET messages = g.messages - $3, " HEAD_AFTER_LEAVING " "
     "FROM seen v WHERE g.queue_id = $1 AND g.group_key = $2 "
@@ -121,7 +120,8 @@ static Statement promote_head = {
 // not a message waiting or leased in it (it left) makes its next held message
 // the head ($5: now; the counts of x are not read).
 static Statement advance_groups = {
-    "WITH next AS (SELECT x.k, " NEXT_HELD("g") " AS id FROM " GROUPS("timestamptz", "$6") ", "
+    "WITH next AS (SELECT x.k, " NEXT_HELD("g", "x.k", "x.h") " AS id "
+    "              FROM " GROUPS("timestamptz", "$6") ", "
     "                @.message_groups g "
     "              WHERE g.queue_id = $1 AND g.group_key = x.k AND NOT EXISTS (SELECT FROM "
     "                @.messages m WHERE m.id = g.head_id AND m.held_vt IS NULL)), "
