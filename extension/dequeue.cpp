@@ -30,79 +30,102 @@ int pgqrs::max_wait_seconds_setting = 60;
 // updated through id = ANY (array) so the plan stays an index probe whatever
 // batch size the generic plan assumes. $6: the queues the caller may consume
 // (NULL for all), so a queue recreated under the name after the access check
-// is not claimed from.
+// is not claimed from. The rows come back in no particular order (no sort to
+// set up per call): claim_into orders them.
 //
 // The scan starts at the claim frontier ($8, $9; claim_by_priority: of
-// priority p at $8[p + 1], $9[p + 1]) when the queue is still the one of id $7
-// that it was read for, else at the start (frontier.hpp). Each claimed row comes back with the vt and xmin of
-// the version it was claimed in; when the queue was found and the worker is
-// ready, one row comes back even when nothing was claimed (all columns NULL
-// but scanned_queue_id and scanned_levels): the evidence that the scan ran.
+// priority p at $8[p + 1], $9[p + 1]) of queue $7 (frontier.hpp), and runs
+// only when the queue of that name is still $7 ($7 NULL: from the start,
+// which $8 and $9 then are). Each claimed row comes back with the vt and xmin
+// of the version it was claimed in; when the queue was found and the worker
+// is ready, one row comes back even when nothing was claimed (all columns
+// NULL but the scanned_ ones): the evidence that the scan ran, or of why it
+// did not (another queue id, other priorities or another retry policy).
 //
-// claim_messages serves a queue whose messages have all had priority 0
-// (priority_levels = 1); for another it claims nothing and says so in
-// scanned_levels, and claim_by_priority runs instead: one scan of the same
-// index per priority used, highest first, each from its own frontier and
-// keeping the rows of its priority, taken lazily up to $2 rows in all.
-//
-// The lease of a claimed row m, decided once per row (r, kept from being
-// folded into each column's expression by OFFSET 0): a message whose
-// RETRY_UNTIL is after now ($5) is deferred to it; else one with an attempt
-// left is delivered; else it is left as it was.
-#define DELIVER "(m.read_ct < q.max_attempts AND NOT r.defer)"
-#define CLAIM_QUEUE(from)                                                                     \
+// Three statements, the smallest plan that serves the queue (planning and
+// starting a plan is most of a one-message claim's cost): claim_plain for a
+// queue whose messages have all had priority 0 (priority_levels = 1) and
+// that has no retry policy, claim_retrying for one with a retry policy,
+// claim_by_priority for one with priorities. Each claims nothing from a
+// queue it does not serve and says so in the scanned_ columns; claim_into
+// then runs the one that does: one scan of the same index per priority used,
+// highest first, each from its own frontier and keeping the rows of its
+// priority, taken lazily up to $2 rows in all.
+#define CLAIM_QUEUE                                                                           \
     "WITH q AS (SELECT id, max_attempts, retry_backoff, retry_delay_seconds, "               \
-    "             retry_max_delay_seconds, retry_jitter, priority_levels, " from              \
+    "             retry_max_delay_seconds, retry_jitter, priority_levels, "                  \
+    "             $7::bigint IS NULL OR id = $7 AS same_queue "                              \
     "           FROM @.queues WHERE queue_name = $1 "                                         \
     "           AND ($6::bigint[] IS NULL OR id = ANY ($6)) AND ($4 IS NULL OR EXISTS "       \
     "               (SELECT FROM @.workers w WHERE w.id = $4 AND w.status = 'ready'))), "
-#define CLAIM_LEASE                                                                           \
+// Walks one queue (`which`: the condition on q that says the statement serves it).
+#define CLAIM_SCAN(which)                                                                     \
+    "claimed AS (SELECT m.id, m.vt, m.xmin FROM @.messages m "                                \
+    "            WHERE m.queue_id = (SELECT id FROM q WHERE same_queue AND " which ") "       \
+    "              AND m.vt <= $5 AND (m.vt, m.id) >= ($8, $9) "                             \
+    "            ORDER BY m.vt, m.id LIMIT $2 FOR UPDATE SKIP LOCKED), "
+// The lease of a claimed row m without a retry policy: delivered when it has
+// an attempt left, else left as it was.
+#define DELIVER_PLAIN "m.read_ct < q.max_attempts"
+#define LEASE_PLAIN                                                                           \
+    "leased AS (UPDATE @.messages m SET "                                                     \
+    "  vt = CASE WHEN " DELIVER_PLAIN " THEN $3 ELSE m.vt END, "                              \
+    "  read_ct = CASE WHEN " DELIVER_PLAIN " THEN m.read_ct + 1 ELSE m.read_ct END, "         \
+    "  dequeued_at = CASE WHEN " DELIVER_PLAIN " THEN $5 ELSE m.dequeued_at END, "            \
+    "  consumer_worker_id = CASE WHEN " DELIVER_PLAIN " THEN $4 ELSE m.consumer_worker_id END, " \
+    "  retry_at = CASE WHEN " DELIVER_PLAIN " THEN NULL ELSE m.retry_at END "
+// With a retry policy, decided once per row (r, kept from being folded into
+// each column's expression by OFFSET 0): a message whose RETRY_UNTIL is after
+// now ($5) is deferred to it; else one with an attempt left is delivered;
+// else it is left as it was.
+#define DELIVER_RETRYING "(m.read_ct < q.max_attempts AND NOT r.defer)"
+#define LEASE_RETRYING                                                                        \
     "leased AS (UPDATE @.messages m SET "                                                     \
     "  (vt, read_ct, dequeued_at, consumer_worker_id, retry_at) = (SELECT "                   \
-    "    CASE WHEN " DELIVER " THEN $3 WHEN r.defer THEN r.until ELSE m.vt END, "             \
-    "    CASE WHEN " DELIVER " THEN m.read_ct + 1 ELSE m.read_ct END, "                       \
-    "    CASE WHEN " DELIVER " THEN $5 ELSE m.dequeued_at END, "                              \
-    "    CASE WHEN " DELIVER " THEN $4 ELSE m.consumer_worker_id END, "                       \
-    "    CASE WHEN " DELIVER " THEN NULL WHEN r.defer THEN r.until ELSE m.retry_at END "      \
+    "    CASE WHEN " DELIVER_RETRYING " THEN $3 WHEN r.defer THEN r.until ELSE m.vt END, "    \
+    "    CASE WHEN " DELIVER_RETRYING " THEN m.read_ct + 1 ELSE m.read_ct END, "              \
+    "    CASE WHEN " DELIVER_RETRYING " THEN $5 ELSE m.dequeued_at END, "                     \
+    "    CASE WHEN " DELIVER_RETRYING " THEN $4 ELSE m.consumer_worker_id END, "              \
+    "    CASE WHEN " DELIVER_RETRYING " THEN NULL WHEN r.defer THEN r.until ELSE m.retry_at END " \
     "  FROM (SELECT u.until, COALESCE(u.until > $5, false) AS defer "                         \
-    "        FROM (SELECT " RETRY_UNTIL("q", "m") " AS until OFFSET 0) AS u OFFSET 0) AS r) "  \
+    "        FROM (SELECT " RETRY_UNTIL("q", "m") " AS until OFFSET 0) AS u OFFSET 0) AS r) "
+#define CLAIM_RESULT                                                                          \
     "FROM q WHERE m.id = ANY (ARRAY(SELECT id FROM claimed)) RETURNING m.*) "                 \
     "SELECT l.*, c.vt AS claimed_vt, c.xmin AS claimed_xmin, q.id AS scanned_queue_id, "     \
-    "  q.priority_levels AS scanned_levels "                                                  \
-    "FROM q LEFT JOIN (leased l JOIN claimed c ON c.id = l.id) ON true "
+    "  q.priority_levels AS scanned_levels, q.retry_backoff <> 'none' AS scanned_retrying "   \
+    "FROM q LEFT JOIN (leased l JOIN claimed c ON c.id = l.id) ON true"
 #define CLAIM_ARGS(from_vt_type, from_id_type)                                                 \
     9, {TEXTOID, INT4OID, TIMESTAMPTZOID, INT8OID, TIMESTAMPTZOID, INT8ARRAYOID, INT8OID,      \
         from_vt_type, from_id_type},                                                           \
         moves_messages("queue_id", "vt", "claimed_vt")
 
-static Statement claim_messages = {
-    CLAIM_QUEUE("CASE WHEN id = $7 THEN $8 ELSE '-infinity'::timestamptz END AS from_vt, "
-                "CASE WHEN id = $7 THEN $9 ELSE (-9223372036854775807 - 1) END AS from_id")
-    "claimed AS (SELECT m.id, m.vt, m.xmin FROM @.messages m "
-    "            WHERE m.queue_id = (SELECT id FROM q WHERE priority_levels = 1) AND m.vt <= $5 "
-    "              AND (m.vt, m.id) >= ((SELECT from_vt FROM q), (SELECT from_id FROM q)) "
-    "            ORDER BY m.vt, m.id LIMIT $2 FOR UPDATE SKIP LOCKED), "
-    CLAIM_LEASE "ORDER BY l.id",
+static Statement claim_plain = {
+    CLAIM_QUEUE CLAIM_SCAN("priority_levels = 1 AND retry_backoff = 'none'") LEASE_PLAIN CLAIM_RESULT,
+    CLAIM_ARGS(TIMESTAMPTZOID, INT8OID)};
+
+static Statement claim_retrying = {
+    CLAIM_QUEUE CLAIM_SCAN("priority_levels = 1") LEASE_RETRYING CLAIM_RESULT,
     CLAIM_ARGS(TIMESTAMPTZOID, INT8OID)};
 
 static Statement claim_by_priority = {
-    CLAIM_QUEUE("id = $7 AS same_queue")
+    CLAIM_QUEUE
     "levels AS (SELECT p FROM generate_series(9, 0, -1) AS p "
     "           WHERE ((SELECT priority_levels FROM q) & (1 << p)) <> 0), "
     "claimed AS (SELECT c.* FROM levels, LATERAL ("
     "    SELECT m.id, m.vt, m.xmin FROM @.messages m "
-    "    WHERE m.queue_id = (SELECT id FROM q) AND m.vt <= $5 AND m.priority = levels.p "
-    "      AND (m.vt, m.id) >= (CASE WHEN (SELECT same_queue FROM q) THEN $8[levels.p + 1] "
-    "                                ELSE '-infinity'::timestamptz END, "
-    "                           CASE WHEN (SELECT same_queue FROM q) THEN $9[levels.p + 1] "
-    "                                ELSE (-9223372036854775807 - 1) END) "
+    "    WHERE m.queue_id = (SELECT id FROM q WHERE same_queue) AND m.vt <= $5 "
+    "      AND m.priority = levels.p AND (m.vt, m.id) >= ($8[levels.p + 1], $9[levels.p + 1]) "
     "    ORDER BY m.vt, m.id LIMIT $2 FOR UPDATE SKIP LOCKED) c LIMIT $2), "
-    CLAIM_LEASE "ORDER BY l.priority DESC, l.id",
+    LEASE_RETRYING CLAIM_RESULT,
     CLAIM_ARGS(TIMESTAMPTZARRAYOID, INT8ARRAYOID)};
 #undef CLAIM_ARGS
-#undef CLAIM_LEASE
+#undef CLAIM_RESULT
+#undef LEASE_RETRYING
+#undef DELIVER_RETRYING
+#undef LEASE_PLAIN
+#undef DELIVER_PLAIN
+#undef CLAIM_SCAN
 #undef CLAIM_QUEUE
-#undef DELIVER
 
 // Moves exhausted messages (claimed and locked by this transaction) to the archive.
 static Statement bury_messages = {
@@ -161,15 +184,16 @@ static ClaimArgs claim_args(FunctionCallInfo fcinfo)
     return args;
 }
 
-// The id each queue name had at this backend's last claims, and the
-// priorities its messages have had (priority_levels): the claim frontier is
-// read for it before a claim, whose statement checks it is still that queue,
-// and the claim statement is chosen by the priorities.
+// The id each queue name had at this backend's last claims, the priorities
+// its messages have had (priority_levels) and whether it has a retry policy:
+// the claim frontier is read for it before a claim, whose statement checks it
+// is still that queue, and the claim statement is chosen by the other two.
 constexpr int known_queues_size = 32;
 struct KnownQueue {
     Oid database;
     int64 id;
     int32 levels;
+    bool retrying;
     int length;
     char name[max_queue_name_length];
 };
@@ -194,7 +218,7 @@ static void forget_queue(Datum name)
         k->database = InvalidOid;
 }
 
-static void remember_queue(Datum name, int64 id, int32 levels)
+static void remember_queue(Datum name, int64 id, int32 levels, bool retrying)
 {
     KnownQueue *k = known_queue(name);
     if (k == nullptr) {
@@ -207,6 +231,7 @@ static void remember_queue(Datum name, int64 id, int32 levels)
     }
     k->id = id;
     k->levels = levels;
+    k->retrying = retrying;
 }
 
 // The id of the queue of that name as this backend last knew it (looked up
@@ -222,7 +247,7 @@ static int64 queue_id_for_claim(Datum name)
     if (rows.count == 0)
         return 0;
     int64 id = DatumGetInt64(value(rows, 0, "id", INT8OID));
-    remember_queue(name, id, 1);
+    remember_queue(name, id, 1, false);
     return id;
 }
 
@@ -247,6 +272,46 @@ static Datum key_array(const ClaimStart &start, bool vts)
                                            8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
+// A claimed row of a claim statement's result, for taking them in the order
+// the caller gets them: by priority, highest first, then by id.
+struct ClaimedRow {
+    uint64 row;
+    int64 id;
+    int level;
+};
+constexpr uint64 no_row = PG_UINT64_MAX;
+
+static int claimed_row_cmp(const void *a, const void *b)
+{
+    const ClaimedRow *x = static_cast<const ClaimedRow *>(a);
+    const ClaimedRow *y = static_cast<const ClaimedRow *>(b);
+    if (x->level != y->level)
+        return x->level > y->level ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
+}
+
+// The claimed rows of a claim statement's result (not its evidence row) in
+// that order, ended by a row no_row.
+static ClaimedRow *claimed_in_order(const Rows &claimed)
+{
+    ClaimedRow *in_order = static_cast<ClaimedRow *>(palloc(sizeof(ClaimedRow) * (claimed.count + 1)));
+    int n = 0;
+    for (uint64 row = 0; row < claimed.count; row++) {
+        bool evidence_only;
+        Datum id = value(claimed, row, "id", INT8OID, &evidence_only);
+        if (evidence_only)
+            continue;
+        int level = DatumGetInt16(value(claimed, row, "priority", INT2OID));
+        if (level < 0 || level >= priority_levels)  // scans keep priorities 0 to 9 only
+            elog(ERROR, "pgqrs: claimed message %lld has priority %d",
+                 static_cast<long long>(DatumGetInt64(id)), level);
+        in_order[n++] = {row, DatumGetInt64(id), level};
+    }
+    qsort(in_order, n, sizeof(ClaimedRow), claimed_row_cmp);
+    in_order[n].row = no_row;
+    return in_order;
+}
+
 // Leases up to batch_size messages into the function's result; returns how
 // many. Exhausted messages the claim meets are buried and the claim runs again,
 // until it has batch_size deliverable messages or the queue has no more visible
@@ -269,6 +334,7 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
         int32 asked = wanted;
         KnownQueue *known = known_queue(a.name);
         int32 levels = known != nullptr ? known->levels : 1;
+        bool retrying = known != nullptr && known->retrying;
         bool by_priority = levels != 1;
         // read before the statement takes its snapshot
         ClaimStart start = frontier_start(queue_id_for_claim(a.name));
@@ -284,9 +350,19 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
         nulls[3] = a.has_worker ? ' ' : 'n';
         nulls[5] = all ? 'n' : ' ';
         nulls[6] = start.queue_id == 0 ? 'n' : ' ';
-        Rows claimed = exec(by_priority ? claim_by_priority : claim_messages, args, nulls);
+        Rows claimed = exec(by_priority ? claim_by_priority : retrying ? claim_retrying : claim_plain,
+                            args, nulls);
         RowShape shape = row_shape(fcinfo, claimed);
         uint64 rows = claimed.count;
+        int64 scanned_queue = 0;  // the queue the statement found; 0: none
+        int32 scanned_levels = levels;
+        bool scanned_retrying = retrying;
+        if (rows > 0) {  // every row carries the queue's columns
+            scanned_queue = DatumGetInt64(value(claimed, 0, "scanned_queue_id", INT8OID));
+            scanned_levels = DatumGetInt32(value(claimed, 0, "scanned_levels", INT4OID));
+            scanned_retrying = DatumGetBool(value(claimed, 0, "scanned_retrying", BOOLOID));
+        }
+        ClaimedRow *in_order = claimed_in_order(claimed);
         Datum *exhausted = static_cast<Datum *>(palloc(sizeof(Datum) * (rows + 1)));
         FoundKey *seen = static_cast<FoundKey *>(palloc(sizeof(FoundKey) * (rows + 1)));
         int nexhausted = 0;
@@ -295,24 +371,14 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
         TimestampTz at = DatumGetTimestampTz(leased_at);
         int nseen = 0;
         uint64 nclaimed = 0;
-        int64 scanned_queue = 0;  // the queue the scan ran on; 0: it did not run
-        int32 scanned_levels = levels;
         int claimed_at[priority_levels] = {};
         ClaimKey last_seen[priority_levels];
         for (ClaimKey &k : last_seen)
             k = claim_order_start;
-        for (uint64 row = 0; row < rows; row++) {
-            scanned_queue = DatumGetInt64(value(claimed, row, "scanned_queue_id", INT8OID));
-            scanned_levels = DatumGetInt32(value(claimed, row, "scanned_levels", INT4OID));
-            bool evidence_only;
-            Datum id = value(claimed, row, "id", INT8OID, &evidence_only);
-            if (evidence_only)
-                continue;
-            nclaimed++;
-            int level = DatumGetInt16(value(claimed, row, "priority", INT2OID));
-            if (level < 0 || level >= priority_levels)  // scans keep priorities 0 to 9 only
-                elog(ERROR, "pgqrs: claimed message %lld has priority %d",
-                     static_cast<long long>(DatumGetInt64(id)), level);
+        for (; in_order[nclaimed].row != no_row; nclaimed++) {
+            uint64 row = in_order[nclaimed].row;
+            Datum id = Int64GetDatum(in_order[nclaimed].id);
+            int level = in_order[nclaimed].level;
             claimed_at[level]++;
             // where the scan found the row, unless another transaction changed
             // it after the statement's snapshot (the claim then read its new version)
@@ -339,8 +405,10 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
                 grouped_exhausted = grouped_exhausted || !no_group;
             }
         }
-        if (scanned_queue != 0 && (scanned_queue != start.queue_id || scanned_levels != levels))
-            remember_queue(a.name, scanned_queue, scanned_levels);  // recreated, or new priorities
+        pfree(in_order);
+        if (scanned_queue != 0 && (scanned_queue != start.queue_id || scanned_levels != levels ||
+                                   scanned_retrying != retrying))  // recreated, or changed
+            remember_queue(a.name, scanned_queue, scanned_levels, scanned_retrying);
         else if (rows == 0)
             forget_queue(a.name);  // deleted, or a worker not ready: look it up again next time
         // Evidence to raise the frontier of each priority: the scan ran on the
@@ -348,7 +416,10 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
         // to leased_at (a priority scanned before the batch was full), or up to
         // the last row it found where it lay (the priority that filled it).
         bool short_batch = nclaimed < static_cast<uint64>(asked);
-        bool wrong_statement = !by_priority && scanned_levels != 1;  // claimed nothing
+        // the statement claimed nothing: the queue was recreated, or needs another statement
+        bool wrong_statement = (start.queue_id != 0 && scanned_queue != start.queue_id) ||
+                               (!by_priority && scanned_levels != 1) ||
+                               (!by_priority && !retrying && scanned_retrying);
         bool scanned = scanned_queue != 0 && scanned_queue == start.queue_id && !wrong_statement;
         LevelEvidence evidence[priority_levels] = {};
         int order[priority_levels];
@@ -366,8 +437,8 @@ static int claim_into(FunctionCallInfo fcinfo, const ClaimArgs &a, bool diagnose
         }
         frontier_finish(start, scanned, evidence, seen, nseen);
         pfree(seen);
-        if (wrong_statement)
-            continue;  // the queue has priorities now: claim by priority
+        if (wrong_statement && scanned_queue != 0)
+            continue;  // claim again with the statement and frontier that serve the queue now
         int taken = static_cast<int>(nclaimed) - nexhausted - ndeferred;
         if (taken > 0)  // an abort makes them visible again: waiters must hear of it
             wake_after_abort(DatumGetInt64(value(claimed, 0, "queue_id", INT8OID)), taken);

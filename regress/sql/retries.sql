@@ -214,4 +214,15 @@ SELECT read_ct FROM pgqrs.dequeue('rt_q', 1, 1);
 SELECT pg_sleep(1.1);
 SELECT read_ct FROM pgqrs.dequeue('rt_q', 1, 1);
 SELECT pgqrs.delete_queue('rt_q', true);
-SELECT pgqrs.delete_queue('rt_plain');
+
+-- a policy set after this session last claimed from the queue without one
+-- applies to its next claim: the expired lease is deferred, not delivered
+SELECT pgqrs.purge_queue('rt_plain');
+SELECT pgqrs.enqueue('rt_plain', '{"p": 2}') AS p2 \gset
+SELECT read_ct FROM pgqrs.dequeue('rt_plain', 1, 1);
+SELECT count(*) FROM pgqrs.set_retry_policy('rt_plain', 'fixed', 30);
+SELECT pg_sleep(1.1);
+SELECT count(*) AS delivered_at_expiry FROM pgqrs.dequeue('rt_plain', 1, 300);
+SELECT round(extract(epoch FROM retry_at - dequeued_at)) AS lease_plus_delay, read_ct
+  FROM pgqrs.messages WHERE id = :p2;
+SELECT pgqrs.delete_queue('rt_plain', true);
